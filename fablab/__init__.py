@@ -1,0 +1,96 @@
+"""fablab: bookings, usage, billing and reports for a fab lab."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from config import Config
+from fablab.extensions import babel, csrf, db, login_manager, mail, migrate
+
+
+def create_app(config: type[Config] | Config = Config) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config)
+    os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_logging(app)
+    return app
+
+
+def select_locale() -> str:
+    languages = ["fr", "en"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "fr"
+
+
+def select_timezone() -> str:
+    from fablab.timeutil import lab_zone
+
+    return str(lab_zone())
+
+
+def register_extensions(app: Flask) -> None:
+    from fablab import models  # noqa: F401  (every model, for Alembic and relationships)
+    from fablab.accounts import auth  # noqa: F401  (login manager loaders)
+    from fablab.database import register_database
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    mail.init_app(app)
+    register_database(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from fablab.accounts.views import bp as accounts_bp
+    from fablab.api import bp as api_bp
+    from fablab.machines.views import bp as machines_bp
+    from fablab.main import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, machines_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from fablab.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from fablab.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from fablab.cli import register
+
+    register(app)
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+

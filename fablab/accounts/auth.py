@@ -1,0 +1,60 @@
+"""Flask-Login wiring and access helpers (load-and-authorise)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from fablab.accounts.models import User
+from fablab.extensions import db, login_manager
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+@login_manager.request_loader
+def load_user_from_bearer(request) -> User | None:
+    from fablab.accounts.tokens import user_for_api_token
+    from fablab.api import bearer_token
+
+    secret = bearer_token()
+    if secret is None:
+        return None
+    return user_for_api_token(secret)
+
+
+def manager_required(view):
+    """Only managers and admins; others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_manager:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

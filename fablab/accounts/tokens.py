@@ -1,0 +1,75 @@
+"""Secrets: personal API tokens, password-reset tokens, invitation tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from fablab.accounts.models import ApiToken, User
+from fablab.extensions import db
+from fablab.timeutil import utcnow
+
+TOKEN_PREFIX = "fl_"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def create_api_token(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a personal API token; returns it with the secret, shown only once."""
+    secret = TOKEN_PREFIX + new_secret()
+    token = ApiToken(user=user, name=name.strip()[:100], token_hash=hash_secret(secret),
+                     prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke_api_token(*, token: ApiToken, at: datetime | None = None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = at or utcnow()
+        db.session.flush()
+
+
+def user_for_api_token(secret: str) -> User | None:
+    """The active user owning a valid, unrevoked token, or None."""
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+    )
+    if token is None or token.is_revoked or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def password_reset_token(user: User) -> str:
+    # Signing a fragment of the current hash makes the token single-use:
+    # once the password changes, the old token no longer matches.
+    return _reset_serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired):
+        return None
+    user = db.session.get(User, data.get("id"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
+        return None
+    return user

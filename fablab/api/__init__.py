@@ -1,0 +1,38 @@
+"""JSON API under /api/v1: Bearer tokens or the session cookie with X-CSRFToken."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import current_user
+
+from fablab.errors import DomainError
+from fablab.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+@bp.before_request
+def protect_session_writes():
+    # A Bearer token is not sent by browsers on their own, so it needs no CSRF
+    # token; a session cookie is, so unsafe methods must carry X-CSRFToken.
+    if request.method not in ("GET", "HEAD", "OPTIONS") and bearer_token() is None:
+        if current_user.is_authenticated:
+            csrf.protect()
+
+
+# Route modules register themselves on the blueprint.
+from fablab.api import core  # noqa: E402,F401

@@ -1,0 +1,63 @@
+"""Marshmallow schemas: they validate input and describe the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marshmallow import Schema, ValidationError, fields
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 date-time with an offset, between 2000 and 2100, returned in UTC.
+
+    A naive date-time is refused (422): we never guess a zone.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= result < LATEST:
+            raise ValidationError("Dates must lie between 2000 and 2100.")
+        return result.astimezone(UTC)
+
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True, metadata={"example": "conflict"})
+    message = fields.String(required=True)
+    field = fields.String()
+
+
+class CompanyRefSchema(Schema):
+    id = fields.Integer()
+    legal_name = fields.String()
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    email = fields.Email()
+    name = fields.String()
+    role = fields.String(metadata={"enum": ["member", "manager", "admin"]})
+    category = fields.String(metadata={"enum": ["member", "public", "reduced", "company"]})
+    company = fields.Nested(CompanyRefSchema, allow_none=True)
+    calendar_url = fields.String(allow_none=True)
+
+
+class MachineSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String(
+        metadata={
+            "enum": ["3d_printer", "laser_cutter", "cnc_mill", "vinyl_cutter", "electronics", "other"]
+        }
+    )
+    status = fields.String(metadata={"enum": ["available", "maintenance", "retired"]})
+    description = fields.String()
+    location = fields.String()
+    billing_increment_minutes = fields.Integer()
+    hourly_rates_cents = fields.Dict(keys=fields.String(), values=fields.Integer())
+    consumable_unit = fields.String()
+    consumable_rate_cents = fields.Integer()
+    required_qualification = fields.String(allow_none=True)
+    unattended_allowed = fields.Boolean()

@@ -1,0 +1,42 @@
+"""The OpenAPI 3 document, built by apispec from the API's schemas and view docstrings."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import Flask, current_app
+
+
+def build_spec(app: Flask | None = None) -> dict:
+    app = app or current_app
+    spec = APISpec(
+        title="fablab API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[FlaskPlugin(), MarshmallowPlugin()],
+        info={
+            "description": (
+                "Authenticate with `Authorization: Bearer <token>` (see `flask create-token` or "
+                "the profile page), or with the session cookie plus an `X-CSRFToken` header. "
+                "Date-times are ISO 8601 with an offset; a naive date-time is refused with 422. "
+                "Errors are `{\"error\": code, \"message\": text}`."
+            )
+        },
+        servers=[{"url": "/"}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme(
+        "deviceToken", {"type": "apiKey", "in": "header", "name": "X-Device-Token"}
+    )
+    spec.components.response(
+        "Error", {"description": "An error", "content": {"application/json": {"schema": "ErrorSchema"}}}
+    )
+    with app.test_request_context():
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if not rule.endpoint.startswith("api.") or rule.endpoint == "api.static":
+                continue
+            view = app.view_functions[rule.endpoint]
+            if view.__doc__ and "---" in view.__doc__:
+                spec.path(view=view, app=app)
+    return spec.to_dict()

@@ -1,0 +1,124 @@
+"""Reservations of machines. Two active reservations of one machine never overlap.
+
+The database enforces it: on PostgreSQL an exclusion constraint over the machine
+and ``tstzrange(start_at, blocked_until)``; on SQLite a trigger (see the
+migrations), with every write transaction opened by ``BEGIN IMMEDIATE``.
+``blocked_until`` is the end plus the machine's buffer time (cleaning, cooling),
+so the buffer is protected by the same guarantee.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fablab.accounts.models import Company, User
+from fablab.db_types import UTCDateTime
+from fablab.extensions import db
+from fablab.machines.models import Machine
+from fablab.timeutil import utcnow
+
+
+class ReservationStatus(StrEnum):
+    HELD = "held"  # a payment is pending; blocks the slot until hold_expires_at
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # a hold whose payment never came
+    NO_SHOW = "no_show"
+    COMPLETED = "completed"
+
+
+ACTIVE_STATUSES = (ReservationStatus.HELD.value, ReservationStatus.CONFIRMED.value)
+_ACTIVE_SQL = "status IN ('held', 'confirmed')"
+
+SQLITE_OVERLAP_TRIGGERS = [
+    f"""
+    CREATE TRIGGER IF NOT EXISTS reservations_no_overlap_{when.lower()}
+    BEFORE {when} ON reservations
+    FOR EACH ROW WHEN NEW.{_ACTIVE_SQL}
+    BEGIN
+        SELECT RAISE(ABORT, 'reservation_overlap')
+        WHERE EXISTS (
+            SELECT 1 FROM reservations AS r
+            WHERE r.machine_id = NEW.machine_id
+              AND r.id IS NOT NEW.id
+              AND r.{_ACTIVE_SQL}
+              AND r.start_at < NEW.blocked_until
+              AND NEW.start_at < r.blocked_until
+        );
+    END
+    """
+    for when in ("INSERT", "UPDATE")
+]
+
+
+class Reservation(db.Model):
+    __tablename__ = "reservations"
+    __table_args__ = (
+        sa.CheckConstraint("end_at > start_at", name="end_after_start"),
+        sa.CheckConstraint("blocked_until >= end_at", name="buffer_not_negative"),
+        sa.CheckConstraint(
+            "status IN ('held', 'confirmed', 'cancelled', 'expired', 'no_show', 'completed')",
+            name="status_known",
+        ),
+        sa.CheckConstraint(
+            "status <> 'held' OR hold_expires_at IS NOT NULL", name="hold_has_expiry"
+        ),
+        ExcludeConstraint(
+            ("machine_id", "="),
+            (sa.text("tstzrange(start_at, blocked_until, '[)')"), "&&"),
+            where=sa.text(_ACTIVE_SQL),
+            using="gist",
+            name="reservations_no_overlap",
+        ).ddl_if(dialect="postgresql"),
+        sa.Index("ix_reservations_machine_start", "machine_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    machine_id: Mapped[int] = mapped_column(sa.ForeignKey("machines.id", ondelete="CASCADE"))
+    # The person who will use the machine.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Set when the booking is made on a company's account (billed to the company).
+    company_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(20), default=ReservationStatus.CONFIRMED.value)
+    hold_expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Bookings made by one recurring request share this identifier.
+    series_id: Mapped[Optional[str]] = mapped_column(sa.String(36), index=True)
+    checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # iCalendar SEQUENCE: grows with every change a calendar client must see.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    machine: Mapped[Machine] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    company: Mapped[Optional[Company]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Reservation {self.id} machine={self.machine_id} {self.start_at}>"
+

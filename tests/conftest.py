@@ -1,0 +1,241 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL, a client, factories, a live server.
+
+Run on PostgreSQL with ``pytest --db postgresql`` (a throwaway cluster is started
+from the local binaries, or TEST_DATABASE_URL is used). With CI=true a missing
+PostgreSQL or Chromium fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
+
+from config import TestConfig
+from fablab import create_app
+from fablab.extensions import db as _db
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+TEST_PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                     help="the database the suite runs against")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives a real Chromium (pytest-playwright)")
+    config.addinivalue_line("markers", "slow: a concurrency or load test")
+
+
+def unavailable(reason: str):
+    """Fail in CI (the dependency is mandatory there), skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{reason} (mandatory with CI=true)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_url(request) -> Iterator[str]:
+    if request.config.getoption("--db") == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if url:
+            yield url
+            return
+        from tests.pg import start_cluster
+
+        try:
+            cluster = start_cluster()
+        except (FileNotFoundError, OSError) as error:
+            unavailable(f"PostgreSQL is not available: {error}")
+        try:
+            yield cluster.url
+        finally:
+            cluster.stop()
+        return
+    folder = tempfile.mkdtemp(prefix="fablab-test-")
+    yield f"sqlite:///{os.path.join(folder, 'test.sqlite')}"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_config(database_url):
+    upload_dir = tempfile.mkdtemp(prefix="fablab-uploads-")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_FOLDER = upload_dir
+        SCHEDULER_LOCK_FILE = os.path.join(upload_dir, "scheduler.lock")
+
+    yield Config
+    shutil.rmtree(upload_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _migrated_app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def empty_database() -> None:
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(_migrated_app):
+    """The app, with an app context pushed and an empty database after the test."""
+    with _migrated_app.app_context():
+        yield _migrated_app
+        _db.session.remove()
+        empty_database()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log ``user`` into the test client (a session cookie, as Flask-Login keeps it)."""
+
+    def _login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def make_company(db):
+    from fablab.accounts.models import Company
+
+    counter = iter(range(1, 10_000))
+
+    def _make(**overrides):
+        n = next(counter)
+        values = dict(legal_name=f"Company {n}", siret="12345678900011",
+                      vat_number="FR32123456789", billing_address="1 rue de Test\n75001 Paris",
+                      contact_email=f"billing{n}@company.example")
+        values.update(overrides)
+        company = Company(**values)
+        db.session.add(company)
+        db.session.commit()
+        return company
+
+    return _make
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user; the password is TEST_PASSWORD unless ``password`` is given."""
+    from fablab.accounts.models import User
+
+    counter = iter(range(1, 10_000))
+
+    def _make(password: str = TEST_PASSWORD, **overrides):
+        n = next(counter)
+        values = dict(email=f"user{n}@example.org", name=f"User {n}", role="member",
+                      category="member", locale="en")
+        values.update(overrides)
+        if values.get("company") is not None and "category" not in overrides:
+            values["category"] = "company"
+        user = User(**values)
+        # A cheap hash keeps the suite fast; the app itself uses scrypt.
+        user.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1000")
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user(email="member@example.org", name="Alex Member")
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(email="manager@example.org", name="Camille Manager", role="manager")
+
+
+@pytest.fixture
+def make_machine(db):
+    from fablab.machines.models import Machine
+
+    counter = iter(range(1, 10_000))
+
+    def _make(**overrides):
+        n = next(counter)
+        values = dict(name=f"Machine {n}", kind="3d_printer", rate_member_cents=300,
+                      rate_public_cents=500, rate_reduced_cents=200, rate_company_cents=1200,
+                      billing_increment_minutes=15)
+        values.update(overrides)
+        machine = Machine(**values)
+        db.session.add(machine)
+        db.session.commit()
+        return machine
+
+    return _make
+
+
+@pytest.fixture
+def lab_settings(db):
+    from fablab.machines.settings import get_settings
+
+    settings = get_settings()
+    db.session.commit()
+    return settings
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on loopback in a thread, for browser tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }

@@ -1,0 +1,3 @@
+from fablab import create_app
+
+app = create_app()
