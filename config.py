@@ -41,7 +41,10 @@ class Config:
 
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"
-    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "fablab" / "translations")
+    # Each domain keeps its own catalogue (fablab/<domain>/translations); Flask-Babel merges them.
+    BABEL_TRANSLATION_DIRECTORIES = ";".join(
+        str(path) for path in sorted((BASE_DIR / "fablab").glob("**/translations"))
+    )
 
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -57,7 +60,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     MAIL_BACKEND = "locmem"

@@ -91,6 +91,6 @@ def register_commands(app: Flask) -> None:
 
 def register_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )

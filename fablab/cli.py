@@ -30,7 +30,9 @@ def create_user_command(email: str, role: str, name: str, category: str, passwor
         click.echo(f"{existing.email} now has the role {role}.")
         return
     try:
-        user = register_user(email=email, password=password, name=name, role=role, category=category)
+        user = register_user(
+            email=email, password=password, name=name, role=role, category=category
+        )
     except AccountError as error:
         raise click.ClickException(error.message) from None
     commit()
@@ -63,8 +65,10 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     seed_demo()
     commit()
-    click.echo("Demo lab ready. Log in as manager@example.org, member@example.org or "
-               "employee@example.org with the password demo-password.")
+    click.echo(
+        "Demo lab ready. Log in as manager@example.org, member@example.org or "
+        "employee@example.org with the password demo-password."
+    )
 
 
 COMMANDS = [create_user_command, create_token_command, seed_demo_command]

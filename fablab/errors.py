@@ -70,7 +70,9 @@ def register(app: Flask) -> None:
     def domain_error(error: DomainError):
         if wants_json():
             return jsonify(error.to_json()), error.status
-        return render_template("error.html", status=error.status, message=error.message), error.status
+        return render_template(
+            "error.html", status=error.status, message=error.message
+        ), error.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -16,7 +16,7 @@ from fablab.machines.models import (
 )
 from fablab.machines.settings import get_settings
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105
 
 
 def seed_lab_settings() -> None:
@@ -46,40 +46,76 @@ def seed_lab_settings() -> None:
 def seed_machines(laser_safety: Qualification) -> list[Machine]:
     machines = [
         Machine(
-            name="Prusa MK4 #1", kind=MachineKind.PRINTER_3D, location="Atelier 3D",
+            name="Prusa MK4 #1",
+            kind=MachineKind.PRINTER_3D,
+            location="Atelier 3D",
             description="Imprimante FDM, plateau 25 × 21 × 22 cm, PLA et PETG.",
-            rate_member_cents=300, rate_public_cents=500, rate_reduced_cents=200,
-            rate_company_cents=1200, billing_increment_minutes=15,
-            consumable_unit=ConsumableUnit.GRAM, consumable_rate_cents=6,
-            unattended_allowed=True, purchase_cost_cents=110000, purchase_date=date(2024, 3, 1),
-            lifetime_hours=8000, monthly_maintenance_cents=2500, max_duration_minutes=1440,
+            rate_member_cents=300,
+            rate_public_cents=500,
+            rate_reduced_cents=200,
+            rate_company_cents=1200,
+            billing_increment_minutes=15,
+            consumable_unit=ConsumableUnit.GRAM,
+            consumable_rate_cents=6,
+            unattended_allowed=True,
+            purchase_cost_cents=110000,
+            purchase_date=date(2024, 3, 1),
+            lifetime_hours=8000,
+            monthly_maintenance_cents=2500,
+            max_duration_minutes=1440,
         ),
         Machine(
-            name="Prusa MK4 #2", kind=MachineKind.PRINTER_3D, location="Atelier 3D",
+            name="Prusa MK4 #2",
+            kind=MachineKind.PRINTER_3D,
+            location="Atelier 3D",
             description="Imprimante FDM, plateau 25 × 21 × 22 cm, PLA et PETG.",
-            rate_member_cents=300, rate_public_cents=500, rate_reduced_cents=200,
-            rate_company_cents=1200, billing_increment_minutes=15,
-            consumable_unit=ConsumableUnit.GRAM, consumable_rate_cents=6,
-            unattended_allowed=True, purchase_cost_cents=110000, purchase_date=date(2024, 3, 1),
-            lifetime_hours=8000, monthly_maintenance_cents=2500, max_duration_minutes=1440,
+            rate_member_cents=300,
+            rate_public_cents=500,
+            rate_reduced_cents=200,
+            rate_company_cents=1200,
+            billing_increment_minutes=15,
+            consumable_unit=ConsumableUnit.GRAM,
+            consumable_rate_cents=6,
+            unattended_allowed=True,
+            purchase_cost_cents=110000,
+            purchase_date=date(2024, 3, 1),
+            lifetime_hours=8000,
+            monthly_maintenance_cents=2500,
+            max_duration_minutes=1440,
         ),
         Machine(
-            name="Découpeuse laser Trotec", kind=MachineKind.LASER_CUTTER, location="Salle laser",
+            name="Découpeuse laser Trotec",
+            kind=MachineKind.LASER_CUTTER,
+            location="Salle laser",
             description="Laser CO₂ 60 W, surface 61 × 30 cm : bois, acrylique, carton, cuir.",
-            rate_member_cents=1500, rate_public_cents=2500, rate_reduced_cents=1000,
-            rate_company_cents=6000, billing_increment_minutes=15,
-            consumable_unit=ConsumableUnit.SHEET, consumable_rate_cents=400,
-            required_qualification=laser_safety, buffer_minutes=15,
-            purchase_cost_cents=1800000, purchase_date=date(2023, 9, 15),
-            lifetime_hours=10000, monthly_maintenance_cents=15000,
+            rate_member_cents=1500,
+            rate_public_cents=2500,
+            rate_reduced_cents=1000,
+            rate_company_cents=6000,
+            billing_increment_minutes=15,
+            consumable_unit=ConsumableUnit.SHEET,
+            consumable_rate_cents=400,
+            required_qualification=laser_safety,
+            buffer_minutes=15,
+            purchase_cost_cents=1800000,
+            purchase_date=date(2023, 9, 15),
+            lifetime_hours=10000,
+            monthly_maintenance_cents=15000,
         ),
         Machine(
-            name="Fraiseuse CNC Shaper", kind=MachineKind.CNC_MILL, location="Atelier bois",
+            name="Fraiseuse CNC Shaper",
+            kind=MachineKind.CNC_MILL,
+            location="Atelier bois",
             description="Fraiseuse numérique portative pour le bois et les panneaux.",
-            rate_member_cents=2000, rate_public_cents=3000, rate_reduced_cents=1500,
-            rate_company_cents=7500, billing_increment_minutes=30,
-            purchase_cost_cents=650000, purchase_date=date(2024, 1, 10),
-            lifetime_hours=6000, monthly_maintenance_cents=5000,
+            rate_member_cents=2000,
+            rate_public_cents=3000,
+            rate_reduced_cents=1500,
+            rate_company_cents=7500,
+            billing_increment_minutes=30,
+            purchase_cost_cents=650000,
+            purchase_date=date(2024, 1, 10),
+            lifetime_hours=6000,
+            monthly_maintenance_cents=5000,
         ),
     ]
     db.session.add_all(machines)
@@ -88,17 +124,31 @@ def seed_machines(laser_safety: Qualification) -> list[Machine]:
 
 def seed_accounts() -> Company:
     company = Company(
-        legal_name="Demo Industries", siret="98765432100027", vat_number="FR83987654321",
+        legal_name="Demo Industries",
+        siret="98765432100027",
+        vat_number="FR83987654321",
         billing_address="4 avenue de l'Industrie\n69100 Villeurbanne",
         contact_email="compta@demo-industries.example.com",
     )
     db.session.add(company)
-    register_user(email="manager@example.org", password=DEMO_PASSWORD, name="Camille Manager",
-                  role=Role.MANAGER)
-    register_user(email="member@example.org", password=DEMO_PASSWORD, name="Alex Membre",
-                  category=Category.MEMBER)
-    employee = register_user(email="employee@example.org", password=DEMO_PASSWORD,
-                             name="Dominique Salarié", company=company)
+    register_user(
+        email="manager@example.org",
+        password=DEMO_PASSWORD,
+        name="Camille Manager",
+        role=Role.MANAGER,
+    )
+    register_user(
+        email="member@example.org",
+        password=DEMO_PASSWORD,
+        name="Alex Membre",
+        category=Category.MEMBER,
+    )
+    employee = register_user(
+        email="employee@example.org",
+        password=DEMO_PASSWORD,
+        name="Dominique Salarié",
+        company=company,
+    )
     employee.is_company_contact = True
     return company
 

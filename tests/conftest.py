@@ -29,8 +29,12 @@ TEST_PASSWORD = "correct horse battery"
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
-                     help="the database the suite runs against")
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="the database the suite runs against",
+    )
 
 
 def pytest_configure(config):
@@ -85,7 +89,7 @@ def app_config(database_url):
 def _migrated_app(app_config):
     app = create_app(app_config)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         _db.engine.dispose()
@@ -142,9 +146,13 @@ def make_company(db):
 
     def _make(**overrides):
         n = next(counter)
-        values = dict(legal_name=f"Company {n}", siret="12345678900011",
-                      vat_number="FR32123456789", billing_address="1 rue de Test\n75001 Paris",
-                      contact_email=f"billing{n}@company.example")
+        values = dict(
+            legal_name=f"Company {n}",
+            siret="12345678900011",
+            vat_number="FR32123456789",
+            billing_address="1 rue de Test\n75001 Paris",
+            contact_email=f"billing{n}@company.example",
+        )
         values.update(overrides)
         company = Company(**values)
         db.session.add(company)
@@ -163,8 +171,13 @@ def make_user(db):
 
     def _make(password: str = TEST_PASSWORD, **overrides):
         n = next(counter)
-        values = dict(email=f"user{n}@example.org", name=f"User {n}", role="member",
-                      category="member", locale="en")
+        values = dict(
+            email=f"user{n}@example.org",
+            name=f"User {n}",
+            role="member",
+            category="member",
+            locale="en",
+        )
         values.update(overrides)
         if values.get("company") is not None and "category" not in overrides:
             values["category"] = "company"
@@ -196,9 +209,15 @@ def make_machine(db):
 
     def _make(**overrides):
         n = next(counter)
-        values = dict(name=f"Machine {n}", kind="3d_printer", rate_member_cents=300,
-                      rate_public_cents=500, rate_reduced_cents=200, rate_company_cents=1200,
-                      billing_increment_minutes=15)
+        values = dict(
+            name=f"Machine {n}",
+            kind="3d_printer",
+            rate_member_cents=300,
+            rate_public_cents=500,
+            rate_reduced_cents=200,
+            rate_company_cents=1200,
+            billing_increment_minutes=15,
+        )
         values.update(overrides)
         machine = Machine(**values)
         db.session.add(machine)
@@ -235,7 +254,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }

@@ -49,18 +49,47 @@ class Cluster:
 
     def start(self) -> None:
         bin_ = lambda name: os.path.join(self.bin_dir, name)  # noqa: E731
-        self._run(bin_("initdb"), "-D", self.data_dir, "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8", "--no-sync")
-        options = (f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=200")
-        self._run(bin_("pg_ctl"), "-D", self.data_dir, "-o", options, "-w", "-l",
-                  os.path.join(self.data_dir, "server.log"), "start")
+        self._run(
+            bin_("initdb"),
+            "-D",
+            self.data_dir,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200"
+        )
+        self._run(
+            bin_("pg_ctl"),
+            "-D",
+            self.data_dir,
+            "-o",
+            options,
+            "-w",
+            "-l",
+            os.path.join(self.data_dir, "server.log"),
+            "start",
+        )
         deadline = time.monotonic() + 20
         while True:
             try:
-                self._run(bin_("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-                          "postgres", "fablab_test")
+                self._run(
+                    bin_("createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                    "fablab_test",
+                )
                 return
             except subprocess.CalledProcessError:
                 if time.monotonic() > deadline:
@@ -69,8 +98,9 @@ class Cluster:
 
     def stop(self) -> None:
         try:
-            self._run(os.path.join(self.bin_dir, "pg_ctl"), "-D", self.data_dir, "-m",
-                      "immediate", "stop")
+            self._run(
+                os.path.join(self.bin_dir, "pg_ctl"), "-D", self.data_dir, "-m", "immediate", "stop"
+            )
         finally:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

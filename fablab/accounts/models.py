@@ -16,7 +16,6 @@ from fablab.extensions import db
 from fablab.timeutil import utcnow
 
 
-
 class Role(StrEnum):
     MEMBER = "member"
     MANAGER = "manager"

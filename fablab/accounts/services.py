@@ -12,8 +12,18 @@ from fablab.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
-    {"password123", "azertyuiop", "qwertyuiop", "1234567890", "motdepasse", "0123456789",
-     "password1234", "iloveyou123", "fablab2026", "abcdefghij"}
+    {
+        "password123",
+        "azertyuiop",
+        "qwertyuiop",
+        "1234567890",
+        "motdepasse",
+        "0123456789",
+        "password1234",
+        "iloveyou123",
+        "fablab2026",
+        "abcdefghij",
+    }
 )
 
 

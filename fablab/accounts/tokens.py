@@ -14,7 +14,7 @@ from fablab.accounts.models import ApiToken, User
 from fablab.extensions import db
 from fablab.timeutil import utcnow
 
-TOKEN_PREFIX = "fl_"
+TOKEN_PREFIX = "fl_"  # noqa: S105
 
 
 def hash_secret(secret: str) -> str:
@@ -28,8 +28,9 @@ def new_secret(nbytes: int = 32) -> str:
 def create_api_token(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a personal API token; returns it with the secret, shown only once."""
     secret = TOKEN_PREFIX + new_secret()
-    token = ApiToken(user=user, name=name.strip()[:100], token_hash=hash_secret(secret),
-                     prefix=secret[:10])
+    token = ApiToken(
+        user=user, name=name.strip()[:100], token_hash=hash_secret(secret), prefix=secret[:10]
+    )
     db.session.add(token)
     db.session.flush()
     return token, secret
@@ -43,9 +44,7 @@ def revoke_api_token(*, token: ApiToken, at: datetime | None = None) -> None:
 
 def user_for_api_token(secret: str) -> User | None:
     """The active user owning a valid, unrevoked token, or None."""
-    token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
-    )
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
     if token is None or token.is_revoked or not token.user.active:
         return None
     token.last_used_at = utcnow()

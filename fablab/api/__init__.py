@@ -29,9 +29,9 @@ def bearer_token() -> str | None:
 def protect_session_writes():
     # A Bearer token is not sent by browsers on their own, so it needs no CSRF
     # token; a session cookie is, so unsafe methods must carry X-CSRFToken.
-    if request.method not in ("GET", "HEAD", "OPTIONS") and bearer_token() is None:
-        if current_user.is_authenticated:
-            csrf.protect()
+    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+    if unsafe and bearer_token() is None and current_user.is_authenticated:
+        csrf.protect()
 
 
 # Route modules register themselves on the blueprint.

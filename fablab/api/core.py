@@ -79,7 +79,9 @@ def me():
           $ref: '#/components/responses/Error'
     """
     user = current_user
-    company = {"id": user.company.id, "legal_name": user.company.legal_name} if user.company else None
+    company = (
+        {"id": user.company.id, "legal_name": user.company.legal_name} if user.company else None
+    )
     return jsonify(
         MeSchema().dump(
             {

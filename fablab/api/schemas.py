@@ -49,7 +49,14 @@ class MachineSchema(Schema):
     name = fields.String()
     kind = fields.String(
         metadata={
-            "enum": ["3d_printer", "laser_cutter", "cnc_mill", "vinyl_cutter", "electronics", "other"]
+            "enum": [
+                "3d_printer",
+                "laser_cutter",
+                "cnc_mill",
+                "vinyl_cutter",
+                "electronics",
+                "other",
+            ]
         }
     )
     status = fields.String(metadata={"enum": ["available", "maintenance", "retired"]})

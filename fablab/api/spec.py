@@ -20,7 +20,7 @@ def build_spec(app: Flask | None = None) -> dict:
                 "Authenticate with `Authorization: Bearer <token>` (see `flask create-token` or "
                 "the profile page), or with the session cookie plus an `X-CSRFToken` header. "
                 "Date-times are ISO 8601 with an offset; a naive date-time is refused with 422. "
-                "Errors are `{\"error\": code, \"message\": text}`."
+                'Errors are `{"error": code, "message": text}`.'
             )
         },
         servers=[{"url": "/"}],
@@ -30,7 +30,8 @@ def build_spec(app: Flask | None = None) -> dict:
         "deviceToken", {"type": "apiKey", "in": "header", "name": "X-Device-Token"}
     )
     spec.components.response(
-        "Error", {"description": "An error", "content": {"application/json": {"schema": "ErrorSchema"}}}
+        "Error",
+        {"description": "An error", "content": {"application/json": {"schema": "ErrorSchema"}}},
     )
     with app.test_request_context():
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):

@@ -36,26 +36,6 @@ class ReservationStatus(StrEnum):
 ACTIVE_STATUSES = (ReservationStatus.HELD.value, ReservationStatus.CONFIRMED.value)
 _ACTIVE_SQL = "status IN ('held', 'confirmed')"
 
-SQLITE_OVERLAP_TRIGGERS = [
-    f"""
-    CREATE TRIGGER IF NOT EXISTS reservations_no_overlap_{when.lower()}
-    BEFORE {when} ON reservations
-    FOR EACH ROW WHEN NEW.{_ACTIVE_SQL}
-    BEGIN
-        SELECT RAISE(ABORT, 'reservation_overlap')
-        WHERE EXISTS (
-            SELECT 1 FROM reservations AS r
-            WHERE r.machine_id = NEW.machine_id
-              AND r.id IS NOT NEW.id
-              AND r.{_ACTIVE_SQL}
-              AND r.start_at < NEW.blocked_until
-              AND NEW.start_at < r.blocked_until
-        );
-    END
-    """
-    for when in ("INSERT", "UPDATE")
-]
-
 
 class Reservation(db.Model):
     __tablename__ = "reservations"
@@ -121,4 +101,3 @@ class Reservation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Reservation {self.id} machine={self.machine_id} {self.start_at}>"
-

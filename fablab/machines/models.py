@@ -74,7 +74,9 @@ class Qualification(db.Model):
 
 class UserQualification(db.Model):
     __tablename__ = "user_qualifications"
-    __table_args__ = (sa.UniqueConstraint("user_id", "qualification_id", name="user_qualification"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "qualification_id", name="user_qualification"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
