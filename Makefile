@@ -1,0 +1,65 @@
+# fablab — two commands: `make run` (the demo lab on SQLite) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test lint format install install-dev translations assets bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime translations
+install-dev: $(VENV)/.dev translations
+
+translations: | $(BIN)/python
+	@PYBABEL=$(BIN)/pybabel scripts/i18n.sh compile >/dev/null
+
+# ical.js (Thunderbird's parser) checks our feeds in the tests; assets are committed.
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the ical.js feed checks will skip (they are mandatory in CI)"; fi
+
+assets: node_modules/.installed
+	cp node_modules/@picocss/pico/css/pico.jade.min.css fablab/static/vendor/pico/pico.min.css
+
+run: install
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo ""
+	@echo "  fablab is running at http://127.0.0.1:$(PORT)"
+	@echo "  Demo logins (password demo-password): manager@example.org, member@example.org,"
+	@echo "  employee@example.org (Demo Industries). Stop with Ctrl-C."
+	@echo ""
+	@$(BIN)/flask scheduler & SCHED=$$!; \
+	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install-dev node_modules/.installed lint
+	$(BIN)/pytest -q --db sqlite
+	$(BIN)/pytest -q --db postgresql -m "not browser"
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules instance/fablab.sqlite
