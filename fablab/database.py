@@ -9,13 +9,27 @@ makes a second writer wait instead of failing.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from fablab.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Set on ``g`` in an app context that only looks (tests, read-only tools): its
+# transactions start deferred, so its reads never hold the write lock.
+DEFERRED_BEGIN_FLAG = "sqlite_deferred_begin"
+
+
+def use_deferred_transactions() -> None:
+    """Make this app context's SQLite transactions deferred (for readers)."""
+    g.setdefault(DEFERRED_BEGIN_FLAG, True)
+
+
+def _begin_statement() -> str:
+    if has_app_context() and g.get(DEFERRED_BEGIN_FLAG):
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -34,7 +48,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(_begin_statement())
 
 
 def register_database(app: Flask) -> None:

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from config import TestConfig
 from fablab import create_app
+from fablab.database import use_deferred_transactions
 from fablab.extensions import db as _db
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -85,9 +87,25 @@ def app_config(database_url):
     shutil.rmtree(upload_dir, ignore_errors=True)
 
 
+class CommittingClient(FlaskClient):
+    """A test client that commits the test's own session before each request.
+
+    What the test set up becomes visible to the request, and the test's
+    transaction (and its snapshot) ends, so it sees what the request did.
+    """
+
+    def open(self, *args, **kwargs):
+        try:
+            _db.session.commit()
+        except Exception:
+            _db.session.rollback()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def _migrated_app(app_config):
     app = create_app(app_config)
+    app.test_client_class = CommittingClient
     with app.app_context():
         upgrade(revision="heads")
     yield app
@@ -108,8 +126,13 @@ def empty_database() -> None:
 
 @pytest.fixture
 def app(_migrated_app):
-    """The app, with an app context pushed and an empty database after the test."""
+    """The app, with an app context pushed and an empty database after the test.
+
+    The test's own session reads without taking SQLite's write lock, so that
+    requests served meanwhile (test client, live server, threads) can write.
+    """
     with _migrated_app.app_context():
+        use_deferred_transactions()
         yield _migrated_app
         _db.session.remove()
         empty_database()
