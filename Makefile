@@ -44,7 +44,8 @@ run: install
 	@echo ""
 	@$(BIN)/flask scheduler & SCHED=$$!; \
 	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
+		--access-logfile - --error-logfile - wsgi:app
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
