@@ -37,7 +37,7 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "fablab@localhost")
     # Without an SMTP server, mails are written to the log (see fablab/mail.py).
-    MAIL_BACKEND = "smtp" if MAIL_SERVER else "fablab.mail.LogBackend"
+    MAIL_BACKEND = "smtp" if MAIL_SERVER else "fablab.mail.LogEmailBackend"
 
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"

@@ -1,6 +1,6 @@
 """Outgoing e-mail. Messages are queued during a request and sent after commit.
 
-Without MAIL_SERVER, the ``LogBackend`` writes every message to the log.
+Without MAIL_SERVER, the ``LogEmailBackend`` writes every message to the log.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from flask_mailman.backends.base import BaseEmailBackend
 log = logging.getLogger("fablab.mail")
 
 
-class LogBackend(BaseEmailBackend):
+class LogEmailBackend(BaseEmailBackend):
     """Writes messages to the application log instead of sending them."""
 
     def send_messages(self, email_messages):
