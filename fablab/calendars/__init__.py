@@ -1,0 +1,1 @@
+"""iCalendar feeds of bookings and events, and imports of external calendars."""

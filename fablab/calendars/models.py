@@ -1,0 +1,50 @@
+"""Secret calendar tokens: a company's here, a person's on ``User.calendar_token``."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fablab.accounts.models import Company, User
+from fablab.db_types import UTCDateTime
+from fablab.extensions import db
+from fablab.timeutil import utcnow
+
+
+class CompanyCalendarToken(db.Model):
+    """The secret in a company's feed URL. One per company; a new one replaces it.
+
+    The token itself is kept (not a hash) because the subscription page must be
+    able to show the URL again; it is a 256-bit random secret.
+    """
+
+    __tablename__ = "company_calendar_tokens"
+    __table_args__ = (sa.CheckConstraint("length(token) >= 32", name="token_long_enough"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    company: Mapped[Company] = relationship()
+
+
+# 32 random bytes -> 43 URL-safe characters (256 bits).
+TOKEN_BYTES = 32
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+@event.listens_for(User, "before_insert")
+def _give_new_user_a_token(mapper, connection, user: User) -> None:
+    # Every account has a feed URL, so GET /api/v1/me can always give calendar_url.
+    if not user.calendar_token:
+        user.calendar_token = new_calendar_token()
