@@ -1,0 +1,246 @@
+"""API routes for usage sessions: devices (X-Device-Token), the kiosk and managers."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as SchemaError
+
+from fablab.api import Unauthorized, bp
+from fablab.api.helpers import InvalidInput, load_body, load_query, login_required_api
+from fablab.api.schemas import Instant
+from fablab.errors import Forbidden
+from fablab.extensions import db
+from fablab.transaction import commit
+from fablab.usage.devices import device_token_for
+from fablab.usage.models import DeviceToken, UsageSession, UsageSource, UsageStatus
+from fablab.usage.queries import find_user, get_machine_or_404, get_session_or_404
+from fablab.usage.services import from_milli, sessions_query, start_session, stop_session
+
+DEVICE_HEADER = "X-Device-Token"
+
+
+class SessionStartSchema(Schema):
+    machine_id = fields.Integer(
+        metadata={"description": "Required unless the device token names the machine"}
+    )
+    user_email = fields.Email(metadata={"description": "The person using the machine"})
+    user_id = fields.Integer(metadata={"description": "Or their id"})
+    started_at = Instant(metadata={"description": "Default: now"})
+
+    @validates_schema
+    def one_person(self, data, **kwargs):
+        if "user_email" in data and "user_id" in data:
+            raise SchemaError(_("Give user_email or user_id, not both."), "user_email")
+
+
+def _in_range(value) -> None:
+    # A Range validator would put Decimal bounds as strings into the OpenAPI document.
+    if not 0 <= value <= 1_000_000:
+        raise SchemaError(_("The quantity must lie between 0 and 1,000,000."))
+
+
+class ConsumablesSchema(Schema):
+    quantity = fields.Decimal(
+        required=True,
+        allow_nan=False,
+        validate=_in_range,
+        metadata={
+            "description": "In the machine's consumable unit (grams, sheets, m²)",
+            "minimum": 0,
+            "maximum": 1_000_000,
+        },
+    )
+
+
+class SessionStopSchema(Schema):
+    ended_at = Instant(metadata={"description": "Default: now"})
+    consumables = fields.Nested(ConsumablesSchema)
+
+
+class SessionListQuerySchema(Schema):
+    machine_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf([s.value for s in UsageStatus]))
+    start = Instant()
+    end = Instant()
+
+
+class UsageSessionSchema(Schema):
+    id = fields.Integer()
+    machine_id = fields.Integer()
+    user_id = fields.Integer()
+    reservation_id = fields.Integer(allow_none=True)
+    company_id = fields.Integer(allow_none=True)
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    source = fields.String(metadata={"enum": [s.value for s in UsageSource]})
+    status = fields.String(metadata={"enum": [s.value for s in UsageStatus]})
+    consumable_unit = fields.String()
+    consumable_quantity = fields.String(metadata={"description": "Decimal, e.g. '12.5'"})
+    consumable_quantity_milli = fields.Integer()
+    consumable_rate_cents = fields.Integer()
+    file_name = fields.String()
+    flagged_reason = fields.String()
+
+
+def session_json(session: UsageSession) -> dict:
+    return UsageSessionSchema().dump(
+        {
+            **{
+                name: getattr(session, name)
+                for name in UsageSessionSchema().fields
+                if name != "consumable_quantity"
+            },
+            "consumable_quantity": str(from_milli(session.consumable_quantity_milli)),
+        }
+    )
+
+
+def _device() -> DeviceToken | None:
+    """The device token sent, or None; a token that is sent must be valid (401)."""
+    if DEVICE_HEADER not in request.headers:
+        return None
+    return device_token_for(request.headers.get(DEVICE_HEADER, "").strip())
+
+
+def _start_inputs(data: dict, device: DeviceToken | None):
+    if device is not None:
+        if data.get("machine_id") not in (None, device.machine_id):
+            raise Forbidden(_("This device token belongs to another machine."))
+        machine = device.machine
+    else:
+        if not current_user.is_authenticated:
+            raise Unauthorized(_("Send X-Device-Token or a Bearer token."))
+        if "machine_id" not in data:
+            raise InvalidInput(_("machine_id is required."), field="machine_id")
+        machine = get_machine_or_404(data["machine_id"])
+    named = "user_id" in data or "user_email" in data
+    if device is None and not named:
+        return machine, current_user
+    if not named:
+        raise Forbidden(_("Say who uses the machine: user_email or user_id."), field="user_email")
+    user = find_user(user_id=data.get("user_id"), email=data.get("user_email"))
+    if device is None and not current_user.is_manager and user.id != current_user.id:
+        raise Forbidden(_("Only a manager may start a session for someone else."))
+    return machine, user
+
+
+@bp.post("/usage/sessions")
+def usage_start():
+    """Start a usage session of a machine.
+    ---
+    post:
+      summary: Start a usage session
+      description: >
+        A device (badge reader, tablet) sends its machine's token in X-Device-Token and
+        names the person; a manager may start one for anyone with a Bearer token; a
+        member for themselves. 409 when the machine already runs a session or someone
+        else's booking is running; 403 without the machine's qualification.
+      security: [{deviceToken: []}, {bearer: []}]
+      requestBody:
+        content:
+          application/json:
+            schema: SessionStartSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: UsageSessionSchema
+        401:
+          $ref: '#/components/responses/Error'
+        403:
+          $ref: '#/components/responses/Error'
+        409:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    device = _device()
+    data = load_body(SessionStartSchema())
+    machine, user = _start_inputs(data, device)
+    session = start_session(
+        machine=machine,
+        user=user,
+        source=(UsageSource.DEVICE if device else UsageSource.KIOSK).value,
+        at=data.get("started_at"),
+        created_by=None if device else current_user,
+    )
+    commit()
+    return jsonify(session_json(session)), 201
+
+
+@bp.post("/usage/sessions/<int:session_id>/stop")
+def usage_stop(session_id: int):
+    """Stop a usage session, with the material used.
+    ---
+    post:
+      summary: Stop a usage session
+      description: >
+        By the machine's device, the session's user or a manager. The quantity is in the
+        machine's consumable unit and must be ≥ 0; the end must come after the start.
+      security: [{deviceToken: []}, {bearer: []}]
+      parameters:
+        - {in: path, name: session_id, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema: SessionStopSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: UsageSessionSchema
+        401:
+          $ref: '#/components/responses/Error'
+        404:
+          $ref: '#/components/responses/Error'
+        409:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    device = _device()
+    session = get_session_or_404(session_id)
+    if device is not None:
+        if device.machine_id != session.machine_id:
+            raise Forbidden(_("This device token belongs to another machine."))
+    elif not current_user.is_authenticated:
+        raise Unauthorized(_("Send X-Device-Token or a Bearer token."))
+    elif not current_user.is_manager and session.user_id != current_user.id:
+        raise Forbidden(_("This session is not yours."))
+    data = load_body(SessionStopSchema())
+    quantity = (data.get("consumables") or {}).get("quantity")
+    stop_session(session=session, at=data.get("ended_at"), consumables=quantity)
+    commit()
+    return jsonify(session_json(session))
+
+
+@bp.get("/usage/sessions")
+@login_required_api
+def usage_list():
+    """Usage sessions: mine, or everyone's for a manager.
+    ---
+    get:
+      summary: List usage sessions
+      security: [{bearer: []}]
+      parameters:
+        - {in: query, name: machine_id, schema: {type: integer}}
+        - {in: query, name: status, schema: {type: string, enum: [open, closed, flagged]}}
+        - {in: query, name: start, schema: {type: string, format: date-time}}
+        - {in: query, name: end, schema: {type: string, format: date-time}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: array
+                items: UsageSessionSchema
+        401:
+          $ref: '#/components/responses/Error'
+    """
+    filters = load_query(SessionListQuerySchema())
+    user_id = None if current_user.is_manager else current_user.id
+    query = sessions_query(user_id=user_id, **filters).limit(500)
+    return jsonify([session_json(s) for s in db.session.scalars(query)])

@@ -1,0 +1,134 @@
+"""Forms of the usage pages: kiosk stop, manager add/correct/review, devices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+
+from fablab.timeutil import lab_zone
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A wall-clock time typed in the lab's zone as an aware UTC instant."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=lab_zone()).astimezone(UTC)
+
+
+def to_local_naive(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(lab_zone()).replace(tzinfo=None)
+
+
+def _quantity(label):
+    return DecimalField(
+        label,
+        places=3,
+        validators=[
+            Optional(),
+            NumberRange(min=0, message=_l("The quantity of material cannot be negative.")),
+        ],
+    )
+
+
+def _when(label, required: bool = True):
+    return DateTimeLocalField(
+        label,
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired() if required else Optional()],
+    )
+
+
+def _reason():
+    return TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Say why: a reason is required.")), Length(max=2000)],
+        description=_l("Kept in the session's history."),
+    )
+
+
+class StopForm(FlaskForm):
+    consumables = _quantity(_l("Material used"))
+
+
+class SessionForm(FlaskForm):
+    machine_id = SelectField(_l("Machine"), coerce=int, validators=[DataRequired()])
+    user_email = StringField(_l("Member's e-mail"), validators=[DataRequired(), Email()])
+    started_at = _when(_l("Started at"))
+    ended_at = _when(_l("Ended at"))
+    consumables = _quantity(_l("Material used"))
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    reason = _reason()
+
+
+class CorrectForm(FlaskForm):
+    started_at = _when(_l("Started at"))
+    ended_at = _when(_l("Ended at"), required=False)
+    consumables = _quantity(_l("Material used"))
+    user_email = StringField(_l("Member's e-mail"), validators=[DataRequired(), Email()])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    reason = _reason()
+
+
+class ApproveForm(FlaskForm):
+    reason = _reason()
+
+
+class DeviceTokenForm(FlaskForm):
+    label = StringField(
+        _l("Label"),
+        validators=[Length(max=100)],
+        description=_l("E.g. “badge reader by the door”."),
+    )
+
+
+class OctoPrintForm(FlaskForm):
+    url = StringField(
+        _l("OctoPrint address"),
+        validators=[DataRequired(), URL(require_tld=False), Length(max=255)],
+        description=_l("E.g. http://octopi.local"),
+    )
+    api_key = StringField(
+        _l("API key"),
+        validators=[Length(max=255)],
+        description=_l("An application key from OctoPrint. Leave empty to keep the stored one."),
+    )
+    diameter_mm = DecimalField(
+        _l("Filament diameter (mm)"),
+        places=2,
+        default=1.75,
+        validators=[DataRequired(), NumberRange(min=0.5, max=5)],
+    )
+    density_g_cm3 = DecimalField(
+        _l("Filament density (g/cm³)"),
+        places=2,
+        default=1.24,
+        validators=[DataRequired(), NumberRange(min=0.5, max=3)],
+        description=_l("PLA 1.24, PETG 1.27, ABS 1.04"),
+    )
+    default_user_email = StringField(
+        _l("Account for prints without a booking"),
+        validators=[Optional(), Email()],
+        description=_l("Such prints are flagged for review. Empty: the first manager."),
+    )
+    enabled = BooleanField(_l("Poll this printer"), default=True)
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    machine_id = SelectField(_l("Machine"), coerce=int, validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    source = SelectField(_l("Source"), validators=[Optional()])
+    user_email = StringField(_l("Member's e-mail"), validators=[Optional()])

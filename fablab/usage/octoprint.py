@@ -1,0 +1,336 @@
+"""Record 3D prints from OctoPrint (1.11) as usage sessions.
+
+Each poll reads ``/api/printer`` (409 = printer not connected) and ``/api/job``
+and, once a job is no longer running, ``/api/files/local/<path>`` whose
+``prints.last`` tells a finished print from a cancelled one (after a cancel
+``/api/job`` shows all-null progress) and when it ended.
+
+One print = one session. While a print runs, its session is open under a
+temporary key; when OctoPrint reports it over, the session is closed under the
+final key ``octoprint:<path>:<end timestamp of prints.last>``. The file's upload
+date alone would merge two prints of one file. A print that began and ended
+between two polls is recorded from ``prints.last`` (its end and print time).
+The unique (machine, external_id) constraint makes polling twice harmless.
+
+HTTP is kept apart (``fetch_snapshot``) from the database work
+(``apply_snapshot``) so that no write transaction waits on the network.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import current_app
+
+from fablab.accounts.models import Role, User
+from fablab.bookings.models import Reservation
+from fablab.extensions import db
+from fablab.machines.models import ConsumableUnit
+from fablab.usage.models import OctoPrintLink, UsageSession, UsageSource, UsageStatus
+from fablab.usage.services import (
+    EARLY_START,
+    LINKABLE_STATUSES,
+    N_,
+    _close,
+    open_session_for,
+    start_session,
+)
+
+TIMEOUT_SECONDS = 5
+# OctoPrint states in which a job is under way.
+RUNNING_STATES = {
+    "Starting",
+    "Printing",
+    "Pausing",
+    "Paused",
+    "Resuming",
+    "Finishing",
+    "Cancelling",
+}
+# A running print whose start moved later than this is a new print of the same file.
+RESTART_TOLERANCE = timedelta(minutes=5)
+PI = Decimal("3.14159265358979323846")
+
+
+class OctoPrintUnreachable(Exception):
+    """The server did not answer usefully (network, auth, bad JSON)."""
+
+
+@dataclass
+class Snapshot:
+    """What one poll saw."""
+
+    connected: bool = True
+    job: dict = field(default_factory=dict)
+    file_info: dict | None = None
+    error: str = ""
+
+    @property
+    def state(self) -> str:
+        return str(self.job.get("state") or "")
+
+    @property
+    def file(self) -> dict:
+        return (self.job.get("job") or {}).get("file") or {}
+
+    @property
+    def path(self) -> str:
+        return str(self.file.get("path") or self.file.get("name") or "")
+
+    @property
+    def running(self) -> bool:
+        return self.state.split(" ")[0] in RUNNING_STATES
+
+    @property
+    def last_print(self) -> dict:
+        return ((self.file_info or {}).get("prints") or {}).get("last") or {}
+
+
+def _get(base_url: str, api_key: str, path: str) -> tuple[int, dict]:
+    request = urllib.request.Request(  # noqa: S310  (http(s) checked when the link is saved)
+        base_url.rstrip("/") + path,
+        headers={"X-Api-Key": api_key, "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, {}
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+        raise OctoPrintUnreachable(str(error)) from None
+
+
+def fetch_snapshot(base_url: str, api_key: str) -> Snapshot:
+    """Ask OctoPrint for the printer, the job and (when not running) the job's file."""
+    try:
+        status, _printer = _get(base_url, api_key, "/api/printer")
+        if status in (401, 403):
+            return Snapshot(connected=False, error="OctoPrint refused the API key")
+        connected = status != 409
+        status, job = _get(base_url, api_key, "/api/job")
+        if status != 200:
+            return Snapshot(connected=connected, error=f"/api/job answered {status}")
+        snapshot = Snapshot(connected=connected, job=job)
+        if snapshot.path and not snapshot.running:
+            status, info = _get(base_url, api_key, "/api/files/local/" + quote(snapshot.path))
+            snapshot.file_info = info if status == 200 else None
+        return snapshot
+    except OctoPrintUnreachable as error:
+        return Snapshot(connected=False, error=f"unreachable: {error}")
+
+
+def filament_milligrams(job: dict, *, diameter_milli_mm: int, density_milli: int) -> int:
+    """Filament of the whole file in milligrams, from length × cross-section × density.
+
+    ``volume`` is ignored: OctoPrint gives 0 unless the G-code states the
+    diameter. mm³ × g/cm³ / 1000 = g; × 1000 = mg.
+    """
+    tools = ((job.get("job") or {}).get("filament")) or {}
+    length = Decimal(0)
+    for tool in tools.values():
+        value = (tool or {}).get("length") if isinstance(tool, dict) else None
+        if isinstance(value, (int, float)) and value > 0:
+            length += Decimal(str(value))
+    radius = Decimal(diameter_milli_mm) / 2000
+    volume_mm3 = length * PI * radius * radius
+    milligrams = volume_mm3 * Decimal(density_milli) / 1000
+    return int(milligrams.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _print_user(link: OctoPrintLink, at: datetime) -> tuple[User | None, str]:
+    """The booker of the booking running at ``at``, else the lab's account (flagged)."""
+    booking = db.session.scalar(
+        sa.select(Reservation).where(
+            Reservation.machine_id == link.machine_id,
+            Reservation.status.in_(LINKABLE_STATUSES),
+            Reservation.start_at <= at + EARLY_START,
+            Reservation.end_at > at,
+        )
+    )
+    if booking is not None:
+        return booking.user, ""
+    reason = N_("Print without a booking: recorded for the lab's account, check who printed.")
+    return _default_user(link), reason
+
+
+def _default_user(link: OctoPrintLink) -> User | None:
+    if link.default_user is not None:
+        return link.default_user
+    email = current_app.config.get("USAGE_OCTOPRINT_DEFAULT_EMAIL")
+    if email:
+        user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+        if user is not None:
+            return user
+    for role in (Role.ADMIN, Role.MANAGER):
+        user = db.session.scalar(
+            sa.select(User).where(User.role == role, User.active).order_by(User.id).limit(1)
+        )
+        if user is not None:
+            return user
+    return None
+
+
+def apply_snapshot(*, link: OctoPrintLink, snapshot: Snapshot, now: datetime) -> list[UsageSession]:
+    """Record what the snapshot shows; returns the sessions opened or closed."""
+    link.last_polled_at = now
+    link.last_error = snapshot.error
+    link.last_state = snapshot.state if snapshot.connected else "disconnected"
+    if snapshot.error and not snapshot.job:
+        return []
+    current = open_session_for(link.machine)
+    if current is not None and current.source != UsageSource.OCTOPRINT:
+        return []  # someone runs the printer from the kiosk: it owns the time
+    if snapshot.running and snapshot.connected:
+        return _on_running(link, snapshot, current, now)
+    return _on_idle(link, snapshot, current, now)
+
+
+def _by_key(link: OctoPrintLink, key: str) -> UsageSession | None:
+    return db.session.scalar(
+        sa.select(UsageSession).where(
+            UsageSession.machine_id == link.machine_id, UsageSession.external_id == key
+        )
+    )
+
+
+def _running_key(snapshot: Snapshot) -> str:
+    return f"octoprint:{snapshot.path}:{snapshot.file.get('date')}:running"[:255]
+
+
+def _on_running(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
+    key = _running_key(snapshot)
+    link.last_job_key = key
+    print_time = _number((snapshot.job.get("progress") or {}).get("printTime"))
+    started = now - timedelta(seconds=print_time or 0)
+    if current is None and _by_key(link, key) is not None:
+        return []  # a manager closed this print's session by hand
+    same_print = current is not None and current.external_id == key
+    if same_print and started < current.started_at + RESTART_TOLERANCE:
+        return []  # still the same print
+    changed = []
+    if current is not None:  # an earlier print (maybe of the same file) ended unseen
+        end = max(started, current.started_at + timedelta(seconds=1))
+        changed.append(_close_print(link, current, end, success=None, snapshot=None))
+        current.external_id = f"{key}:unseen-end:{int(end.timestamp())}"[:255]
+        db.session.flush()
+    changed.append(_open_print(link, snapshot, started, key))
+    return [s for s in changed if s is not None]
+
+
+def _open_print(link, snapshot: Snapshot, started: datetime, key: str) -> UsageSession | None:
+    user, flag = _print_user(link, started)
+    if user is None:
+        link.last_error = "no booking and no default account to record the print for"
+        return None
+    session = start_session(
+        machine=link.machine,
+        user=user,
+        source=UsageSource.OCTOPRINT.value,
+        at=started,
+        external_id=key,
+        file_name=str(snapshot.file.get("name") or snapshot.path),
+    )
+    session.flagged_reason = flag
+    return session
+
+
+def _on_idle(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
+    last = snapshot.last_print
+    end = _number(last.get("date"))
+    if not snapshot.path or end is None:
+        if current is not None:  # the job vanished or the printer went away mid-print
+            reason = N_("OctoPrint lost the print (printer disconnected?): check it.")
+            return [_close_print(link, current, now, success=None, snapshot=None, flag=reason)]
+        return []
+    ended_at = datetime.fromtimestamp(end, UTC)
+    key = f"octoprint:{snapshot.path}:{int(end)}"[:255]
+    link.last_job_key = key
+    if _by_key(link, key) is not None:
+        return []  # already recorded
+    closed_by_hand = _by_key(link, _running_key(snapshot))
+    if closed_by_hand is not None and not closed_by_hand.is_open:
+        closed_by_hand.external_id = key  # a manager closed it: keep their times
+        return []
+    success = bool(last.get("success"))
+    if current is not None and ended_at < current.started_at:
+        reason = N_("OctoPrint lost the print (printer disconnected?): check it.")
+        return [_close_print(link, current, now, success=None, snapshot=None, flag=reason)]
+    if current is not None and current.external_id == _running_key(snapshot):
+        current.external_id = key
+        return [_close_print(link, current, ended_at, success=success, snapshot=snapshot)]
+    if current is not None:  # a different print was open: it ended unseen
+        _close_print(link, current, now, success=None, snapshot=None)
+    if ended_at <= link.created_at:
+        return []  # printed before the printer was linked
+    return [_record_missed(link, snapshot, key, ended_at, success)]
+
+
+def _record_missed(link, snapshot: Snapshot, key: str, ended_at, success) -> UsageSession | None:
+    """A print that began and ended between two polls."""
+    seconds = _number(snapshot.last_print.get("printTime"))
+    if seconds is None:
+        seconds = _number((snapshot.job.get("progress") or {}).get("printTime"))
+    started = ended_at - timedelta(seconds=max(seconds or 60, 1))
+    session = _open_print(link, snapshot, started, key)
+    if session is None:
+        return None
+    return _close_print(link, session, ended_at, success=success, snapshot=snapshot)
+
+
+def _close_print(link, session, end, *, success, snapshot, flag: str = "") -> UsageSession:
+    end = max(end, session.started_at + timedelta(seconds=1))
+    quantity = 0
+    notes = []
+    if snapshot is not None and link.machine.consumable_unit == ConsumableUnit.GRAM:
+        quantity = _print_milligrams(link, snapshot, success)
+    if success is False:
+        notes.append(N_("Cancelled print."))
+        if quantity == 0:
+            flag = flag or N_("Cancelled print: enter the filament used.")
+    if success is None and not flag:
+        flag = N_("The end of this print was not seen: check times and filament.")
+    if flag:
+        session.flagged_reason = flag
+    session.note = " ".join([session.note, *notes]).strip()
+    _close(session, at=end, quantity_milli=quantity)
+    db.session.flush()
+    return session
+
+
+def _print_milligrams(link, snapshot: Snapshot, success: bool) -> int:
+    """Filament used: the whole file, or for a cancel its share by print time."""
+    whole = filament_milligrams(
+        snapshot.job, diameter_milli_mm=link.diameter_milli_mm, density_milli=link.density_milli
+    )
+    if success:
+        return whole
+    done = _number(snapshot.last_print.get("printTime"))
+    estimate = _number((snapshot.job.get("job") or {}).get("estimatedPrintTime"))
+    if done is None or not estimate:
+        return 0
+    share = min(Decimal(str(done)) / Decimal(str(estimate)), Decimal(1))
+    return int((whole * share).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+def links_to_poll() -> list[tuple[int, str, str]]:
+    rows = db.session.execute(
+        sa.select(OctoPrintLink.id, OctoPrintLink.url, OctoPrintLink.api_key)
+        .where(OctoPrintLink.enabled)
+        .order_by(OctoPrintLink.id)
+    ).all()
+    return [(row.id, row.url, row.api_key) for row in rows]
+
+
+def is_open_print(session: UsageSession) -> bool:
+    return session.source == UsageSource.OCTOPRINT and session.status == UsageStatus.OPEN
