@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context, has_request_context, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from fablab.accounts.models import Category, Role, User
+from fablab.accounts.models import Category, Company, Role, User
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.mail import queue_mail, render_in_locale
+
+LANGUAGES = ("fr", "en")
 
 MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS = frozenset(
@@ -27,8 +34,24 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
+def localised(message) -> str:
+    """The text of a (lazy) message; outside a request (CLI, jobs) in the lab's language.
+
+    The locale selector reads the request, so it cannot run without one.
+    """
+    if has_request_context() or not has_app_context():
+        return str(message)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(message)
+
+
 class AccountError(DomainError):
     code = "invalid"
+
+    def __init__(self, message=None, **kwargs):
+        if message is None:
+            message = self.default_message()
+        super().__init__(localised(message), **kwargs)
 
 
 def normalise_email(email: str) -> str:
@@ -82,12 +105,18 @@ def register_user(
         name=(name or "").strip()[:120],
         role=role,
         category=Category.COMPANY.value if company is not None else category,
-        locale=locale if locale in ("fr", "en") else "fr",
+        locale=locale if locale in LANGUAGES else "fr",
         company=company,
     )
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # Two sign-ups racing with one address: the unique index decides.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise AccountError(
+            _l("An account already uses this e-mail address."), field="email"
+        ) from None
     return user
 
 
@@ -103,3 +132,153 @@ def reset_password(*, user: User, new: str) -> None:
     check_password_strength(new, email=user.email)
     user.set_password(new)
     db.session.flush()
+
+
+# A hash to check against when the e-mail is unknown, so that a failed login
+# takes as long whether or not the account exists.
+_DUMMY_HASH: list[str] = []
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    """The active account with this e-mail and password, or None (never says why)."""
+    user = find_user_by_email(email or "")
+    if user is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(generate_password_hash("not a password", method="scrypt"))
+        check_password_hash(_DUMMY_HASH[0], password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    return user
+
+
+def update_profile(*, user: User, name: str, phone: str, locale: str) -> None:
+    """Change what a person may change about themselves."""
+    user.name = (name or "").strip()[:120]
+    user.phone = (phone or "").strip()[:40]
+    if locale in LANGUAGES:
+        user.locale = locale
+    db.session.flush()
+
+
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset link when an active account has this e-mail; otherwise do nothing.
+
+    The caller answers the same way in both cases, so nobody learns who has an account.
+    """
+    user = find_user_by_email(email or "")
+    if user is None or not user.active:
+        return
+    from fablab.accounts.tokens import password_reset_token
+
+    link = external_url("accounts.reset_password", token=password_reset_token(user))
+    queue_localised_mail(
+        to=user.email,
+        locale=user.locale,
+        subject=_l("Reset your password"),
+        template="accounts/mail/password_reset.txt",
+        user=user,
+        link=link,
+        max_age_minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, built on FABLAB_BASE_URL.
+
+    Never on the request's Host header: a forged header would otherwise send a
+    reset link carrying a secret token to another site.
+    """
+    with current_app.test_request_context(base_url=current_app.config["FABLAB_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def queue_localised_mail(*, to: str, locale: str, subject, template: str, **context) -> None:
+    """Queue a mail rendered in the recipient's language (subject may be a lazy string)."""
+
+    def render() -> tuple[str, str]:
+        return str(subject), render_template(template, **context)
+
+    title, body = render_in_locale(locale, render)
+    queue_mail(to, title, body)
+
+
+# --- management by managers -------------------------------------------------
+
+
+def assignable_roles(actor: User) -> list[str]:
+    """Roles ``actor`` may give: managers give member/manager; admins give any role."""
+    if actor.is_admin:
+        return [r.value for r in Role]
+    if actor.is_manager:
+        return [Role.MEMBER.value, Role.MANAGER.value]
+    return []
+
+
+def update_user(
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    role: str,
+    category: str,
+    company: Company | None,
+    is_company_contact: bool,
+) -> None:
+    """A manager edits a person's name, role, customer category and company."""
+    if role != user.role:
+        allowed = assignable_roles(actor)
+        if user.id == actor.id:
+            raise AccountError(_l("You cannot change your own role."), field="role")
+        if role not in allowed or user.role not in allowed:
+            raise AccountError(_l("You may not give or take this role."), field="role")
+    if category not in {c.value for c in Category}:
+        raise AccountError(_l("Choose a known category."), field="category")
+    if category == Category.COMPANY and company is None:
+        raise AccountError(_l("Choose the company of this person."), field="company")
+    if is_company_contact and company is None:
+        raise AccountError(
+            _l("Only an employee of a company can be its contact."), field="is_company_contact"
+        )
+    user.name = (name or "").strip()[:120]
+    user.role = role
+    user.category = category
+    user.company = company
+    user.is_company_contact = bool(is_company_contact)
+    db.session.flush()
+
+
+def deactivate_user(*, actor: User, user: User) -> None:
+    """Close an account: it can no longer log in and its API tokens stop working."""
+    if user.id == actor.id:
+        raise AccountError(_l("You cannot deactivate your own account."))
+    if user.is_admin and not actor.is_admin:
+        raise AccountError(_l("Only an administrator can deactivate an administrator."))
+    user.active = False
+    db.session.flush()
+
+
+def reactivate_user(*, actor: User, user: User) -> None:
+    if user.is_admin and not actor.is_admin:
+        raise AccountError(_l("Only an administrator can reactivate an administrator."))
+    user.active = True
+    db.session.flush()
+
+
+def search_users(*, text: str = "", role: str = "", active: str = "") -> sa.Select:
+    """A query of users matching part of their e-mail or name, optionally by role."""
+    query = sa.select(User).order_by(User.name, User.email)
+    text = (text or "").strip().lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            sa.or_(
+                User.email.like(pattern, escape="\\"),
+                sa.func.lower(User.name).like(pattern, escape="\\"),
+            )
+        )
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == role)
+    if active in ("yes", "no"):
+        query = query.where(User.active.is_(active == "yes"))
+    return query

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,6 +15,7 @@ from fablab.extensions import db
 from fablab.timeutil import utcnow
 
 TOKEN_PREFIX = "fl_"  # noqa: S105
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_secret(secret: str) -> str:
@@ -43,12 +44,55 @@ def revoke_api_token(*, token: ApiToken, at: datetime | None = None) -> None:
 
 
 def user_for_api_token(secret: str) -> User | None:
-    """The active user owning a valid, unrevoked token, or None."""
+    """The active user owning a valid, unrevoked token, or None.
+
+    Also records when the token was last used (at most once a minute).
+    """
+    if not secret:
+        return None
+    if db.session().in_transaction() and _is_sqlite():
+        return _lookup_in_session(secret)
+    # Read-only API requests never commit, so the last-use time is written by a
+    # short transaction of its own, before the request's session starts one.
+    now = utcnow()
+    token_hash = hash_secret(secret)
+    with db.engine.begin() as connection:
+        row = connection.execute(
+            sa.select(ApiToken.id, ApiToken.user_id, ApiToken.last_used_at).where(
+                ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None)
+            )
+        ).first()
+        if row is None:
+            return None
+        if _stale(row.last_used_at, now):
+            connection.execute(
+                sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+            )
+    user = db.session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def _lookup_in_session(secret: str) -> User | None:
+    # On SQLite the open transaction holds the write lock: write through it;
+    # the time is kept when the request commits.
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
     if token is None or token.is_revoked or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    if _stale(token.last_used_at, utcnow()):
+        token.last_used_at = utcnow()
     return token.user
+
+
+def _stale(last_used_at: datetime | None, now: datetime) -> bool:
+    if last_used_at is None:
+        return True
+    if last_used_at.tzinfo is None:  # SQLite hands back naive UTC from a raw select
+        last_used_at = last_used_at.replace(tzinfo=UTC)
+    return now - last_used_at >= LAST_USED_RESOLUTION
+
+
+def _is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
 
 
 def _reset_serializer() -> URLSafeTimedSerializer:
