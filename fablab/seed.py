@@ -6,7 +6,11 @@ from datetime import date, time
 
 from fablab.accounts.models import Category, Company, Role
 from fablab.accounts.services import register_user
+from fablab.billing.demo import seed_billing
+from fablab.bookings.demo import seed_bookings
+from fablab.events.seed import seed_events
 from fablab.extensions import db
+from fablab.machines.demo import seed_closures as seed_machine_closures
 from fablab.machines.models import (
     ConsumableUnit,
     Machine,
@@ -15,6 +19,7 @@ from fablab.machines.models import (
     Qualification,
 )
 from fablab.machines.settings import get_settings
+from fablab.usage.seed import seed_usage
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105
 
@@ -23,7 +28,7 @@ def seed_lab_settings() -> None:
     settings = get_settings()
     settings.name = "Fab Lab Démo"
     settings.legal_name = "Association Fab Lab Démo"
-    settings.siret = "12345678900011"
+    settings.siret = "12345678900015"
     settings.vat_number = "FR32123456789"
     settings.address = "12 rue des Ateliers\n69007 Lyon"
     settings.email = "contact@fablab-demo.example.org"
@@ -125,8 +130,8 @@ def seed_machines(laser_safety: Qualification) -> list[Machine]:
 def seed_accounts() -> Company:
     company = Company(
         legal_name="Demo Industries",
-        siret="98765432100027",
-        vat_number="FR83987654321",
+        siret="98765432100015",
+        vat_number="FR05987654321",
         billing_address="4 avenue de l'Industrie\n69100 Villeurbanne",
         contact_email="compta@demo-industries.example.com",
     )
@@ -164,4 +169,9 @@ def seed_demo() -> None:
     db.session.add(laser_safety)
     seed_machines(laser_safety)
     seed_accounts()
+    seed_machine_closures()
     db.session.flush()
+    seed_events()
+    seed_usage()
+    seed_billing()
+    seed_bookings()

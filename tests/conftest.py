@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -99,6 +99,10 @@ class CommittingClient(FlaskClient):
             _db.session.commit()
         except Exception:
             _db.session.rollback()
+        # Requests share the test's app context, hence its `g`, where Flask-Login and
+        # Flask-Babel cache the user and the locale: forget them between requests.
+        for cached in ("_login_user", "_flask_babel"):
+            __import__("flask").g.pop(cached, None)
         return super().open(*args, **kwargs)
 
 
@@ -171,7 +175,7 @@ def make_company(db):
         n = next(counter)
         values = dict(
             legal_name=f"Company {n}",
-            siret="12345678900011",
+            siret="12345678900015",
             vat_number="FR32123456789",
             billing_address="1 rue de Test\n75001 Paris",
             contact_email=f"billing{n}@company.example",
