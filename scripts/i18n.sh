@@ -2,6 +2,7 @@
 # Translation catalogues: one per domain, in fablab/<domain>/translations (and
 # fablab/translations for the shared pages). Flask-Babel merges them at run time.
 #   scripts/i18n.sh update DOMAIN   extract DOMAIN's strings and update its French catalogue
+#                                   (fablab/DOMAIN/i18n-sources may list extra paths)
 #   scripts/i18n.sh compile         compile every catalogue (.po -> .mo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ case "${1:-}" in
     else
       src=(fablab/"$domain")
       [ -d fablab/templates/"$domain" ] && src+=(fablab/templates/"$domain")
+      # A domain may list extra source paths, one per line, in fablab/<domain>/i18n-sources.
+      if [ -f fablab/"$domain"/i18n-sources ]; then
+        while read -r extra; do [ -n "$extra" ] && src+=("$extra"); done < fablab/"$domain"/i18n-sources
+      fi
       out=fablab/"$domain"/translations
     fi
     pot=$(mktemp --suffix=.pot)
