@@ -1,0 +1,1 @@
+"""Billing: prices, charges, invoices and credit notes, payments, exports."""

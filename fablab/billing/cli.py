@@ -1,0 +1,57 @@
+"""`flask --app wsgi invoices …`: verify the hash chain, run the monthly invoicing."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask_babel import force_locale
+
+from fablab.errors import DomainError
+from fablab.transaction import commit
+
+
+@click.group("invoices")
+def invoices_group() -> None:
+    """Invoices and credit notes."""
+
+
+@invoices_group.command("verify")
+def verify_command() -> None:
+    """Walk the hash chain of every invoice and credit note; exit 1 at the first broken one."""
+    from fablab.billing.chain import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"OK: {report.count} documents, the chain is intact.")
+        return
+    click.echo(
+        f"BROKEN at {report.broken_number}: {report.problem} "
+        f"({report.count} documents before it are intact).",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@invoices_group.command("run")
+@click.option("--month", required=True, help="The month to invoice, as YYYY-MM.")
+def run_command(month: str) -> None:
+    """Bill every customer for the uninvoiced charges of MONTH (safe to run twice)."""
+    from fablab.billing.runs import parse_month, run_monthly_invoicing
+
+    # No request here: messages and invoice texts in the lab's default language.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        try:
+            result = run_monthly_invoicing(month=parse_month(month))
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        commit()
+    click.echo(
+        f"{result.month}: {result.charges_made} new charges, "
+        f"{len(result.invoices)} invoices issued."
+    )
+    for invoice in result.invoices:
+        click.echo(
+            f"  {invoice.number}  {invoice.buyer_name}  {invoice.total_incl_cents / 100:.2f}"
+        )

@@ -1,0 +1,90 @@
+"""Accounting exports: the journal of invoices and credit notes, the VAT summary per month.
+
+Amounts in CSV are decimal euros with a dot (``12.50``), one row per document,
+credit notes negative, so a spreadsheet sums them directly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from fablab.billing.invoices import issue_date_range
+from fablab.billing.models import Invoice
+
+
+def _decimal(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _customer(invoice: Invoice) -> str:
+    return invoice.buyer_name
+
+
+def journal_csv(start: date, end: date) -> str:
+    """date, number, type, customer, excl. VAT, VAT, incl. VAT, credited invoice."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["date", "number", "type", "customer", "excl_vat", "vat", "incl_vat", "credits"]
+    )
+    for invoice in issue_date_range(start, end):
+        writer.writerow(
+            [
+                invoice.issue_date.isoformat(),
+                invoice.number,
+                invoice.doc_type,
+                _customer(invoice),
+                _decimal(invoice.total_excl_cents),
+                _decimal(invoice.total_vat_cents),
+                _decimal(invoice.total_incl_cents),
+                invoice.credited_invoice.number if invoice.credited_invoice else "",
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass
+class VatRow:
+    month: str
+    vat_rate_bp: int
+    base_cents: int = 0
+    vat_cents: int = 0
+
+    @property
+    def incl_cents(self) -> int:
+        return self.base_cents + self.vat_cents
+
+
+def vat_summary(start: date, end: date) -> list[VatRow]:
+    """Taxable base and VAT per month of issue and per VAT rate (credit notes deducted)."""
+    rows: dict[tuple[str, int], VatRow] = defaultdict(lambda: VatRow("", 0))
+    for invoice in issue_date_range(start, end):
+        month = invoice.issue_date.strftime("%Y-%m")
+        for line in invoice.lines:
+            row = rows[(month, line.vat_rate_bp)]
+            row.month, row.vat_rate_bp = month, line.vat_rate_bp
+            row.base_cents += line.amount_excl_cents
+            row.vat_cents += line.vat_cents
+    return [rows[key] for key in sorted(rows)]
+
+
+def vat_summary_csv(start: date, end: date) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["month", "vat_rate_percent", "base_excl_vat", "vat", "incl_vat"])
+    for row in vat_summary(start, end):
+        writer.writerow(
+            [
+                row.month,
+                _decimal(row.vat_rate_bp),
+                _decimal(row.base_cents),
+                _decimal(row.vat_cents),
+                _decimal(row.incl_cents),
+            ]
+        )
+    return out.getvalue()

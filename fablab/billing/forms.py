@@ -1,0 +1,167 @@
+"""Billing forms. Amounts are typed in euros and become integer cents here."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy
+
+
+def to_cents(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def to_milli(value: Decimal) -> int:
+    return int((value * 1000).to_integral_value())
+
+
+def at_most_decimals(places: int):
+    def check(form, field):
+        if field.data is not None and field.data != round(field.data, places):
+            raise ValidationError(_l("At most %(n)d decimals.", n=places))
+
+    return check
+
+
+def euros_field(label, required=True, minimum=Decimal("0"), description=""):
+    validators = [DataRequired() if required else Optional()]
+    validators += [NumberRange(min=minimum, max=Decimal("1000000")), at_most_decimals(2)]
+    return DecimalField(label, places=2, validators=validators, description=description)
+
+
+class MonthRunForm(FlaskForm):
+    month = StringField(
+        _l("Month"),
+        validators=[
+            DataRequired(),
+            Regexp(r"^\d{4}-\d{2}$", message=_l("Give a month as YYYY-MM.")),
+        ],
+        description=_l("For example 2026-10."),
+    )
+
+
+class ChargeForm(FlaskForm):
+    customer_email = StringField(
+        _l("Person (e-mail)"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    company_id = SelectField(_l("Or company"), coerce=int, default=0)
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            (ChargeKind.OTHER.value, _l("Other")),
+            (ChargeKind.MACHINE_TIME.value, _l("Machine time")),
+            (ChargeKind.CONSUMABLE.value, _l("Material")),
+            (ChargeKind.EVENT.value, _l("Event or training")),
+        ],
+    )
+    description = StringField(_l("Description"), validators=[DataRequired(), Length(max=300)])
+    quantity = DecimalField(
+        _l("Quantity"),
+        places=3,
+        default=Decimal("1"),
+        validators=[
+            DataRequired(),
+            NumberRange(min=Decimal("0.001"), max=Decimal("100000")),
+            at_most_decimals(3),
+        ],
+    )
+    unit_price = euros_field(_l("Unit price excl. VAT (€)"))
+
+
+class MembershipForm(FlaskForm):
+    email = StringField(
+        _l("Person (e-mail)"),
+        validators=[Optional(), Email(), Length(max=254)],
+        description=_l("Leave empty to charge every active member who pays a fee."),
+    )
+    year = IntegerField(
+        _l("Year"),
+        default=lambda: date.today().year,
+        validators=[DataRequired(), NumberRange(min=2000, max=2099)],
+    )
+
+
+class CreditNoteForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    amount = euros_field(
+        _l("Amount excl. VAT (€)"),
+        required=False,
+        minimum=Decimal("0.01"),
+        description=_l("Leave empty to cancel the whole invoice."),
+    )
+
+
+class PaymentForm(FlaskForm):
+    amount = euros_field(_l("Amount received (€)"), minimum=Decimal("0.01"))
+    method = SelectField(
+        _l("Method"),
+        choices=[
+            (PaymentMethod.CASH.value, _l("Cash")),
+            (PaymentMethod.CARD.value, _l("Card terminal")),
+            (PaymentMethod.TRANSFER.value, _l("Bank transfer")),
+            (PaymentMethod.CHEQUE.value, _l("Cheque")),
+        ],
+    )
+    received_on = DateField(_l("Received on"), validators=[DataRequired()], default=date.today)
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=200)])
+
+
+class PeriodForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+
+class BillingSettingsForm(FlaskForm):
+    time_policy = SelectField(
+        _l("Machine time billed"),
+        choices=[
+            (TimePolicy.BOOKED.value, _l("Booked time (completed and missed bookings)")),
+            (TimePolicy.USED.value, _l("Used time (usage sessions)")),
+        ],
+    )
+    payment_terms_days = IntegerField(
+        _l("Payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]
+    )
+    late_payment_text = TextAreaField(
+        _l("Late-payment mentions"), validators=[DataRequired(), Length(max=2000)]
+    )
+    invoice_prefix = StringField(
+        _l("Invoice number prefix"),
+        validators=[DataRequired(), Regexp(r"^[A-Z]{1,8}$", message=_l("1 to 8 capital letters."))],
+    )
+    credit_note_prefix = StringField(
+        _l("Credit note number prefix"),
+        validators=[DataRequired(), Regexp(r"^[A-Z]{1,8}$", message=_l("1 to 8 capital letters."))],
+    )
+    membership_fee_member = euros_field(_l("Yearly membership fee, members (€)"))
+    membership_fee_public = euros_field(_l("Yearly membership fee, public (€)"))
+    membership_fee_reduced = euros_field(_l("Yearly membership fee, reduced rate (€)"))
+    membership_fee_company = euros_field(_l("Yearly membership fee, company employees (€)"))
+
+    def validate_credit_note_prefix(self, field):
+        if field.data == self.invoice_prefix.data:
+            raise ValidationError(_l("The two prefixes must differ."))

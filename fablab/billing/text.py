@@ -1,0 +1,39 @@
+"""Plain-text forms of amounts, quantities, rates and dates, for PDF and CSV.
+
+French conventions (the invoice's legal language): 1 234,50 €, 20 %, 31/10/2026.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def euros(cents: int) -> str:
+    """-123456 -> '-1 234,56 €' (a plain space, drawable by any font)."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    return f"{sign}{whole:,}".replace(",", " ") + f",{rest:02d} €"
+
+
+def decimal_text(value_milli: int) -> str:
+    """Thousandths as a decimal without trailing zeros: 1500 -> '1,5', -2000 -> '-2'."""
+    sign = "-" if value_milli < 0 else ""
+    whole, rest = divmod(abs(int(value_milli)), 1000)
+    fraction = f"{rest:03d}".rstrip("0")
+    return f"{sign}{whole}" + (f",{fraction}" if fraction else "")
+
+
+def quantity_text(quantity_milli: int, unit: str) -> str:
+    unit_label = {"unit": "", "gram": "g", "m2": "m²", "sheet": "feuille(s)", "none": ""}.get(
+        unit, f"× {unit}"
+    )
+    return f"{decimal_text(quantity_milli)} {unit_label}".strip()
+
+
+def rate_text(rate_bp: int) -> str:
+    """2000 -> '20 %', 550 -> '5,5 %' (a no-break space before %, as French writes it)."""
+    return f"{decimal_text(rate_bp * 10)}\u00a0%"
+
+
+def date_text(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
