@@ -1,0 +1,1 @@
+"""Lab events: discovery days, trainings, company workshops, open labs and their registrations."""
