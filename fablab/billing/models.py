@@ -2,7 +2,7 @@
 
 An invoice row is written once, already issued, with its lines, its number and
 its hash. The database refuses any UPDATE of an issued document or of its lines
-(triggers in migrations/versions/0005_billing.py). What changes after issuing
+(triggers in migrations/versions/0004_billing.py). What changes after issuing
 lives in other tables: ``payments`` (paid = sum of payments) and
 ``invoice_reminders``; a correction is a credit note (``doc_type = credit_note``).
 """

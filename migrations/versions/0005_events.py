@@ -1,7 +1,7 @@
 """events: lab events, registrations and the machines they reserve
 
-Revision ID: 0006_events
-Revises: 0001_foundation
+Revision ID: 0005_events
+Revises: 0004_billing
 Create Date: 2026-11-23 14:20:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-23 14:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_events"
-down_revision = "0001_foundation"
+revision = "0005_events"
+down_revision = "0004_billing"
 branch_labels = None
 depends_on = None
 

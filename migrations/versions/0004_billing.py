@@ -1,7 +1,7 @@
 """billing: settings, charges, invoices and credit notes, counters, payments, reminders
 
-Revision ID: 0005_billing
-Revises: 0001_foundation
+Revision ID: 0004_billing
+Revises: 0003_usage
 
 Issued documents are never edited: triggers refuse any UPDATE of an issued
 invoice or credit note and of their lines (SQLite and PostgreSQL).
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0005_billing"
-down_revision = "0001_foundation"
+revision = "0004_billing"
+down_revision = "0003_usage"
 branch_labels = None
 depends_on = None
 

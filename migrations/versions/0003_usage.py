@@ -1,7 +1,7 @@
 """usage: usage sessions, their corrections, device tokens, OctoPrint links
 
-Revision ID: 0004_usage
-Revises: 0001_foundation
+Revision ID: 0003_usage
+Revises: 0002_waitlist
 Create Date: 2026-11-23 14:14:11.055693
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_usage'
-down_revision = '0001_foundation'
+revision = "0003_usage"
+down_revision = "0002_waitlist"
 branch_labels = None
 depends_on = None
 

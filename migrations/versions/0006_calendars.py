@@ -1,7 +1,7 @@
 """calendars: company calendar tokens, external calendar subscriptions, users' feed tokens
 
-Revision ID: 0007_calendars
-Revises: 0001_foundation
+Revision ID: 0006_calendars
+Revises: 0005_events
 Create Date: 2026-11-23 14:40:00
 
 """
@@ -11,8 +11,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_calendars"
-down_revision = "0001_foundation"
+revision = "0006_calendars"
+down_revision = "0005_events"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """waitlist: members waiting for a taken slot
 
-Revision ID: 0003_waitlist
+Revision ID: 0002_waitlist
 Revises: 0001_foundation
 Create Date: 2026-11-23 14:30:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0003_waitlist"
+revision = "0002_waitlist"
 down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
