@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from fablab.bookings.models import Reservation, ReservationStatus
+from fablab.icaltools import fix_timezones
 from fablab.machines.settings import get_settings
 from fablab.timeutil import to_local, utcnow
 
@@ -77,7 +78,7 @@ def calendar_of(events: Iterable[Event], *, method: str | None = "PUBLISH") -> C
     calendar.add_missing_timezones(
         first_date=date(today.year - 2, 1, 1), last_date=date(today.year + 3, 1, 1)
     )
-    return calendar
+    return fix_timezones(calendar)
 
 
 def reservation_ics(reservation: Reservation) -> bytes:

@@ -24,10 +24,10 @@ from fablab.accounts.models import Company, User
 from fablab.bookings.ics import reservation_event, uid_host
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.calendars import scopes
-from fablab.calendars.vtimezone import fix_timezones
 from fablab.events.ical import event_vevent
 from fablab.events.models import Event, Registration, RegistrationStatus
 from fablab.extensions import db
+from fablab.icaltools import fix_timezones
 from fablab.machines.models import Machine
 from fablab.machines.settings import get_settings
 from fablab.timeutil import lab_zone, to_local, utcnow

@@ -13,6 +13,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from fablab.events.models import Event
+from fablab.icaltools import fix_timezones
 from fablab.timeutil import to_local, utcnow
 
 PRODID = "-//fablab//events//FR"
@@ -57,4 +58,4 @@ def event_calendar(event: Event, locale: str | None = None, url: str | None = No
     calendar.add("method", "PUBLISH")
     calendar.add_component(event_vevent(event, locale, url))
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return fix_timezones(calendar).to_ical()
