@@ -1,0 +1,311 @@
+"""API routes for reservations and machine availability."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+
+from fablab.api import bp
+from fablab.api.helpers import InvalidInput, load_body, load_query, login_required_api
+from fablab.api.schemas import Instant
+from fablab.bookings import availability
+from fablab.bookings.models import ReservationStatus
+from fablab.bookings.queries import (
+    get_machine_or_404,
+    get_reservation_for,
+    get_user_or_404,
+    list_reservations,
+)
+from fablab.bookings.rules import resolve_rules
+from fablab.bookings.services import cancel_reservation, create_reservation
+from fablab.errors import Forbidden
+from fablab.transaction import commit
+
+MAX_AVAILABILITY_SPAN = timedelta(days=62)
+STATUSES = [s.value for s in ReservationStatus]
+
+
+class IntervalSchema(Schema):
+    start = fields.DateTime(required=True)
+    end = fields.DateTime(required=True)
+
+
+class BusyBlockSchema(IntervalSchema):
+    kind = fields.String(metadata={"enum": ["reservation", "closure"]})
+    mine = fields.Boolean(metadata={"description": "True when the caller made this booking"})
+
+
+class AvailabilityQuerySchema(Schema):
+    start = Instant(required=True)
+    end = Instant(required=True)
+
+
+class AvailabilitySchema(Schema):
+    machine_id = fields.Integer()
+    start = fields.DateTime()
+    end = fields.DateTime()
+    slot_step_minutes = fields.Integer()
+    busy = fields.List(fields.Nested(BusyBlockSchema))
+    bookable = fields.List(fields.Nested(IntervalSchema))
+
+
+class ReservationCreateSchema(Schema):
+    machine_id = fields.Integer(required=True)
+    start = Instant(required=True)
+    end = Instant(required=True)
+    user_id = fields.Integer(metadata={"description": "Managers only: book for this person"})
+    on_company_account = fields.Boolean(
+        load_default=False, metadata={"description": "Bill the caller's company"}
+    )
+    override_rules = fields.Boolean(
+        load_default=False, metadata={"description": "Managers only: ignore the booking rules"}
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReservationCancelSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    override_deadline = fields.Boolean(
+        load_default=False, metadata={"description": "Managers only: cancel after the deadline"}
+    )
+
+
+class ReservationListQuerySchema(Schema):
+    machine_id = fields.Integer()
+    user_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    start = Instant()
+    end = Instant()
+
+
+class ReservationSchema(Schema):
+    id = fields.Integer()
+    machine_id = fields.Integer()
+    machine_name = fields.String()
+    user_id = fields.Integer()
+    user_name = fields.String()
+    company_id = fields.Integer(allow_none=True)
+    start = fields.DateTime()
+    end = fields.DateTime()
+    blocked_until = fields.DateTime()
+    status = fields.String(metadata={"enum": STATUSES})
+    hold_expires_at = fields.DateTime(allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String()
+    note = fields.String()
+    sequence = fields.Integer()
+
+
+def reservation_json(reservation) -> dict:
+    return ReservationSchema().dump(
+        {
+            "id": reservation.id,
+            "machine_id": reservation.machine_id,
+            "machine_name": reservation.machine.name,
+            "user_id": reservation.user_id,
+            "user_name": reservation.user.display_name,
+            "company_id": reservation.company_id,
+            "start": reservation.start_at,
+            "end": reservation.end_at,
+            "blocked_until": reservation.blocked_until,
+            "status": reservation.status,
+            "hold_expires_at": reservation.hold_expires_at,
+            "checked_in_at": reservation.checked_in_at,
+            "cancelled_at": reservation.cancelled_at,
+            "cancel_reason": reservation.cancel_reason,
+            "note": reservation.note,
+            "sequence": reservation.sequence,
+        }
+    )
+
+
+def _check_span(start, end) -> None:
+    if end <= start:
+        raise InvalidInput(_("The end must be after the start."), field="end")
+    if end - start > MAX_AVAILABILITY_SPAN:
+        raise InvalidInput(_("Ask for at most 62 days at a time."), field="end")
+
+
+@bp.get("/machines/<int:machine_id>/availability")
+def machine_availability(machine_id: int):
+    """Busy and bookable intervals of a machine.
+    ---
+    get:
+      summary: Availability of a machine
+      description: Busy blocks (bookings with their buffer, closures) never name anyone;
+        `mine` marks the caller's own bookings. Bookable intervals are opening hours
+        minus closures minus bookings.
+      security: [{bearer: []}, {}]
+      parameters:
+        - {in: path, name: machine_id, required: true, schema: {type: integer}}
+        - {in: query, name: start, required: true, schema: {type: string, format: date-time}}
+        - {in: query, name: end, required: true, schema: {type: string, format: date-time}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: AvailabilitySchema
+        404:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    machine = get_machine_or_404(machine_id)
+    query = load_query(AvailabilityQuerySchema())
+    start, end = query["start"], query["end"]
+    _check_span(start, end)
+    me = current_user.id if current_user.is_authenticated else None
+    busy = [
+        {
+            "start": b.start,
+            "end": b.end,
+            "kind": b.kind,
+            "mine": bool(b.reservation and b.reservation.user_id == me),
+        }
+        for b in availability.busy_blocks(machine, start, end)
+        + availability.closure_blocks(machine, start, end)
+    ]
+    bookable = [
+        {"start": s, "end": e} for s, e in availability.bookable_intervals(machine, start, end)
+    ]
+    body = {
+        "machine_id": machine.id,
+        "start": start,
+        "end": end,
+        "slot_step_minutes": resolve_rules(machine).slot_step_minutes,
+        "busy": sorted(busy, key=lambda b: b["start"]),
+        "bookable": bookable,
+    }
+    return jsonify(AvailabilitySchema().dump(body))
+
+
+@bp.post("/reservations")
+@login_required_api
+def create_reservation_api():
+    """Book a machine.
+    ---
+    post:
+      summary: Create a reservation
+      description: 409 `{"error":"conflict"}` when the slot is taken; 422 when a rule
+        forbids it (`rule` names it) or a date is naive; 403 when a qualification is missing.
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ReservationCreateSchema
+      responses:
+        201:
+          content:
+            application/json:
+              schema: ReservationSchema
+        403:
+          $ref: '#/components/responses/Error'
+        404:
+          $ref: '#/components/responses/Error'
+        409:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    data = load_body(ReservationCreateSchema())
+    machine = get_machine_or_404(data["machine_id"])
+    user = current_user
+    if data.get("user_id") is not None and data["user_id"] != current_user.id:
+        if not current_user.is_manager:
+            raise Forbidden(_("Only a manager can book for someone else."))
+        user = get_user_or_404(data["user_id"])
+    company = user.company if data["on_company_account"] else None
+    if data["on_company_account"] and company is None:
+        raise InvalidInput(_("This account belongs to no company."), field="on_company_account")
+    reservation = create_reservation(
+        machine=machine,
+        user=user,
+        start=data["start"],
+        end=data["end"],
+        by=current_user,
+        company=company,
+        override_rules=data["override_rules"],
+        note=data["note"],
+    )
+    commit()
+    return jsonify(reservation_json(reservation)), 201
+
+
+@bp.get("/reservations")
+@login_required_api
+def list_reservations_api():
+    """Reservations the caller may see.
+    ---
+    get:
+      summary: List reservations
+      description: A member sees their own; a company contact also their company's;
+        a manager every reservation. Filters combine.
+      security: [{bearer: []}]
+      parameters:
+        - {in: query, name: machine_id, schema: {type: integer}}
+        - {in: query, name: user_id, schema: {type: integer}}
+        - {in: query, name: status, schema: {type: string}}
+        - {in: query, name: start, schema: {type: string, format: date-time}}
+        - {in: query, name: end, schema: {type: string, format: date-time}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: array
+                items: ReservationSchema
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    filters = load_query(ReservationListQuerySchema())
+    rows = list_reservations(viewer=current_user, **filters)
+    return jsonify([reservation_json(r) for r in rows])
+
+
+@bp.post("/reservations/<int:reservation_id>/cancel")
+@login_required_api
+def cancel_reservation_api(reservation_id: int):
+    """Cancel a reservation.
+    ---
+    post:
+      summary: Cancel a reservation
+      description: Before the cancellation deadline for the booker; a manager may cancel
+        later with `override_deadline`.
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: reservation_id, required: true, schema: {type: integer}}
+      requestBody:
+        content:
+          application/json:
+            schema: ReservationCancelSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReservationSchema
+        403:
+          $ref: '#/components/responses/Error'
+        404:
+          $ref: '#/components/responses/Error'
+        409:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    reservation = get_reservation_for(reservation_id, current_user)
+    schema = ReservationCancelSchema()
+    data = load_body(schema) if request.get_data() else schema.load({})
+    cancel_reservation(
+        reservation=reservation,
+        by=current_user,
+        reason=data["reason"],
+        override_deadline=data["override_deadline"],
+    )
+    commit()
+    return jsonify(reservation_json(reservation))

@@ -1,0 +1,300 @@
+"""Web UI of bookings: calendars, booking, my bookings, manager views."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from fablab.accounts.auth import manager_required
+from fablab.accounts.models import User
+from fablab.bookings import calendar
+from fablab.bookings.forms import (
+    BookingForm,
+    CancelForm,
+    FilterForm,
+    ManagerBookingForm,
+    MoveForm,
+    choices,
+)
+from fablab.bookings.models import ACTIVE_STATUSES
+from fablab.bookings.queries import (
+    get_machine_or_404,
+    get_reservation_for,
+    get_user_or_404,
+    list_reservations,
+)
+from fablab.bookings.rules import RuleViolation, resolve_rules
+from fablab.bookings.services import (
+    CancellationTooLate,
+    InvalidState,
+    NotQualified,
+    SlotTaken,
+    cancel_reservation,
+    create_reservation,
+    move_reservation,
+)
+from fablab.errors import DomainError
+from fablab.extensions import db
+from fablab.machines.models import Machine, MachineStatus
+from fablab.templating import is_safe_redirect
+from fablab.timeutil import lab_zone, utcnow
+from fablab.transaction import commit, rollback
+
+bp = Blueprint("bookings", __name__)
+
+# Rules whose message belongs beside the end time rather than the start time.
+_END_RULES = {"duration", "min_duration", "max_duration", "weekly_quota"}
+
+
+@bp.app_context_processor
+def inject_labels():
+    return {"reservation_status_label": calendar.reservation_status_label}
+
+
+def _today() -> date:
+    return utcnow().astimezone(lab_zone()).date()
+
+
+def _date_arg(name: str) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return _today()
+
+
+def bookable_machines() -> list[Machine]:
+    return list(
+        db.session.scalars(
+            sa.select(Machine).where(Machine.status != MachineStatus.RETIRED).order_by(Machine.name)
+        )
+    )
+
+
+def apply_domain_error(form, error: DomainError) -> int:
+    """Show a refusal beside the right field (or flashed); return the HTTP status."""
+    if isinstance(error, SlotTaken):
+        flash(_("This slot was just taken."), "error")
+    elif isinstance(error, RuleViolation) and hasattr(form, "start_time"):
+        target = form.end_time if error.details.get("rule") in _END_RULES else form.start_time
+        target.errors = list(target.errors) + [error.message]
+    else:
+        flash(error.message, "error")
+    return error.status
+
+
+@bp.get("/book")
+@login_required
+def day_overview():
+    """Every machine for one day."""
+    day = _date_arg("day")
+    machines = bookable_machines()
+    times, rows = calendar.day_rows(machines, day, current_user, utcnow())
+    return render_template(
+        "bookings/day.html",
+        day=day,
+        machines=machines,
+        times=times,
+        rows=rows,
+        previous=day - timedelta(days=1),
+        following=day + timedelta(days=1),
+    )
+
+
+def render_week(machine: Machine, form: BookingForm, monday: date, status: int = 200):
+    grid = calendar.week_grid(machine, monday, current_user, utcnow())
+    return render_template(
+        "bookings/week.html",
+        machine=machine,
+        grid=grid,
+        form=form,
+        rules=resolve_rules(machine),
+        monday=monday,
+        previous=monday - timedelta(days=7),
+        following=monday + timedelta(days=7),
+        today=_today(),
+    ), status
+
+
+@bp.get("/machines/<int:machine_id>/calendar")
+@login_required
+def week(machine_id: int):
+    machine = get_machine_or_404(machine_id)
+    day = _date_arg("week")
+    form = BookingForm(data={"day": day})
+    return render_week(machine, form, calendar.monday_of(day))
+
+
+@bp.post("/machines/<int:machine_id>/book")
+@login_required
+def book(machine_id: int):
+    machine = get_machine_or_404(machine_id)
+    form = BookingForm()
+    times = form.instants() if form.validate_on_submit() else None
+    monday = calendar.monday_of(form.day.data or _today())
+    if times is None:
+        return render_week(machine, form, monday, 422)
+    company = current_user.company if form.on_company_account.data else None
+    if form.on_company_account.data and company is None:
+        form.on_company_account.errors = [_("Your account belongs to no company.")]
+        return render_week(machine, form, monday, 422)
+    try:
+        create_reservation(
+            machine=machine,
+            user=current_user,
+            start=times[0],
+            end=times[1],
+            company=company,
+            note=form.note.data or "",
+        )
+        commit()
+    except (SlotTaken, RuleViolation, NotQualified) as error:
+        rollback()
+        return render_week(machine, form, monday, apply_domain_error(form, error))
+    flash(_("Booked: %(machine)s.", machine=machine.name), "success")
+    return redirect(url_for("bookings.mine"))
+
+
+@bp.get("/bookings/mine")
+@login_required
+def mine():
+    now = utcnow()
+    rows = list_reservations(viewer=current_user, limit=None)
+    if current_user.is_manager:  # a manager's "mine" is their own, not everyone's
+        rows = [r for r in rows if r.user_id == current_user.id]
+    upcoming = [r for r in rows if r.end_at > now and r.status in ACTIVE_STATUSES]
+    past = [r for r in reversed(rows) if r not in upcoming][:100]
+    return render_template(
+        "bookings/mine.html", upcoming=upcoming, past=past, cancel_form=CancelForm()
+    )
+
+
+@bp.post("/bookings/<int:reservation_id>/cancel")
+@login_required
+def cancel(reservation_id: int):
+    reservation = get_reservation_for(reservation_id, current_user)
+    form = CancelForm()
+    form.validate_on_submit()
+    try:
+        cancel_reservation(
+            reservation=reservation,
+            by=current_user,
+            reason=form.reason.data or "",
+            override_deadline=bool(form.override_deadline.data and current_user.is_manager),
+        )
+        commit()
+        flash(_("The booking is cancelled."), "success")
+    except (CancellationTooLate, InvalidState) as error:
+        rollback()
+        flash(error.message, "error")
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else url_for("bookings.mine"))
+
+
+@bp.route("/bookings/<int:reservation_id>/move", methods=["GET", "POST"])
+@login_required
+def move(reservation_id: int):
+    reservation = get_reservation_for(reservation_id, current_user)
+    local_start = reservation.start_at.astimezone(lab_zone())
+    local_end = reservation.end_at.astimezone(lab_zone())
+    form = MoveForm(
+        data={
+            "day": local_start.date(),
+            "start_time": local_start.time(),
+            "end_time": local_end.time(),
+            "end_day": local_end.date() if local_end.date() != local_start.date() else None,
+        }
+    )
+    status = 200
+    times = form.instants() if form.validate_on_submit() else None
+    if times is not None:
+        try:
+            move_reservation(
+                reservation=reservation,
+                start=times[0],
+                end=times[1],
+                by=current_user,
+                override_rules=bool(form.override_rules.data and current_user.is_manager),
+            )
+            commit()
+            flash(_("The booking is moved."), "success")
+            return redirect(url_for("bookings.mine"))
+        except (SlotTaken, RuleViolation, NotQualified, CancellationTooLate, InvalidState) as error:
+            rollback()
+            status = apply_domain_error(form, error)
+    elif request.method == "POST":
+        status = 422
+    return render_template("bookings/move.html", reservation=reservation, form=form), status
+
+
+# -- manager views ----------------------------------------------------------------
+
+
+def _people() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.active).order_by(User.name)))
+
+
+@bp.get("/bookings/manage")
+@manager_required
+def manage():
+    form = FilterForm(request.args)
+    form.machine_id.choices = choices([(0, "—")] + [(m.id, m.name) for m in bookable_machines()])
+    form.user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in _people()])
+    form.validate()
+    zone = lab_zone()
+    start = form.start.data and datetime.combine(form.start.data, datetime.min.time(), zone)
+    end = form.end.data and datetime.combine(
+        form.end.data + timedelta(days=1), datetime.min.time(), zone
+    )
+    rows = list_reservations(
+        viewer=current_user,
+        machine_id=form.machine_id.data or None,
+        user_id=form.user_id.data or None,
+        status=form.status.data or None,
+        start=start or None,
+        end=end or None,
+        newest_first=True,
+    )
+    return render_template("bookings/manage.html", form=form, rows=rows, cancel_form=CancelForm())
+
+
+@bp.route("/bookings/manage/new", methods=["GET", "POST"])
+@manager_required
+def book_for_someone():
+    form = ManagerBookingForm(data={"day": _date_arg("day")} if request.method == "GET" else None)
+    form.machine_id.choices = choices((m.id, m.name) for m in bookable_machines())
+    form.user_id.choices = choices((u.id, f"{u.display_name} <{u.email}>") for u in _people())
+    if request.method == "GET" and request.args.get("machine_id", "").isdigit():
+        form.machine_id.data = int(request.args["machine_id"])
+    status = 200
+    times = form.instants() if form.validate_on_submit() else None
+    if times is not None:
+        machine = get_machine_or_404(form.machine_id.data)
+        user = get_user_or_404(form.user_id.data)
+        company = user.company if form.on_company_account.data else None
+        try:
+            create_reservation(
+                machine=machine,
+                user=user,
+                start=times[0],
+                end=times[1],
+                by=current_user,
+                company=company,
+                override_rules=bool(form.override_rules.data),
+                note=form.note.data or "",
+            )
+            commit()
+            flash(
+                _("Booked %(machine)s for %(name)s.", machine=machine.name, name=user.display_name),
+                "success",
+            )
+            return redirect(url_for("bookings.manage"))
+        except (SlotTaken, RuleViolation, NotQualified) as error:
+            rollback()
+            status = apply_domain_error(form, error)
+    elif request.method == "POST":
+        status = 422
+    return render_template("bookings/book_for.html", form=form), status
