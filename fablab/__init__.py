@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from config import Config
-from fablab.extensions import babel, csrf, db, login_manager, mail, migrate
+from fablab.extensions import babel, csrf, db, login_manager, migrate
 
 
 def create_app(config: type[Config] | Config = Config) -> Flask:
@@ -25,7 +25,14 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     return app
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    """The visitor's choice, then their profile, then the browser; None means the default.
+
+    Outside a request (CLI, scheduler jobs) there is no visitor: mails pick the
+    recipient's language with ``force_locale`` and the rest uses the default.
+    """
+    if not has_request_context():
+        return None
     languages = ["fr", "en"]
     chosen = session.get("locale")
     if chosen in languages:
@@ -42,7 +49,7 @@ def select_timezone() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from fablab import models  # noqa: F401  (every model, for Alembic and relationships)
+    from fablab import extensions, models  # noqa: F401  (models: every model, for Alembic)
     from fablab.accounts import auth  # noqa: F401  (login manager loaders)
     from fablab.database import register_database
 
@@ -57,17 +64,35 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    mail.init_app(app)
+    # Not the bare name `mail`: importing the fablab.mail module rebinds it here.
+    extensions.mail.init_app(app)
     register_database(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from fablab.accounts.views import bp as accounts_bp
     from fablab.api import bp as api_bp
+    from fablab.billing.views import bp as billing_bp
+    from fablab.bookings.ops_views import bp as booking_ops_bp
+    from fablab.bookings.views import bp as bookings_bp
+    from fablab.calendars.views import bp as calendars_bp
+    from fablab.events.views import bp as events_bp
     from fablab.machines.views import bp as machines_bp
     from fablab.main import bp as main_bp
+    from fablab.usage.views import bp as usage_bp
 
-    for blueprint in (main_bp, accounts_bp, machines_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        machines_bp,
+        api_bp,
+        calendars_bp,
+        events_bp,
+        booking_ops_bp,
+        bookings_bp,
+        usage_bp,
+        billing_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

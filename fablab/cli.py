@@ -71,7 +71,22 @@ def seed_demo_command(if_empty: bool) -> None:
     )
 
 
-COMMANDS = [create_user_command, create_token_command, seed_demo_command]
+from fablab.billing.cli import invoices_group  # noqa: E402
+from fablab.calendars.cli import calendars_group  # noqa: E402
+from fablab.events.cli import events_group  # noqa: E402
+from fablab.scheduler import scheduler_command  # noqa: E402
+from fablab.usage.cli import usage_group  # noqa: E402
+
+COMMANDS = [
+    create_user_command,
+    create_token_command,
+    seed_demo_command,
+    invoices_group,
+    scheduler_command,
+    usage_group,
+    calendars_group,
+    events_group,
+]
 
 
 def register(app: Flask) -> None:

@@ -1,7 +1,11 @@
 """Imports every model so that Alembic and the relationships see them all."""
 
 from fablab.accounts.models import ApiToken, Company, CompanyInvitation, User
+from fablab.billing import models as billing_models  # noqa: F401
 from fablab.bookings.models import Reservation
+from fablab.bookings.waitlist_models import WaitlistEntry  # noqa: F401
+from fablab.calendars import import_models  # noqa: F401
+from fablab.events.models import Event, EventMachine, Registration  # noqa: F401
 from fablab.machines.models import (
     Closure,
     LabSettings,
@@ -10,6 +14,7 @@ from fablab.machines.models import (
     Qualification,
     UserQualification,
 )
+from fablab.usage import models as usage_models  # noqa: F401
 
 __all__ = [
     "ApiToken",

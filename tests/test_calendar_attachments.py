@@ -1,10 +1,11 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.calendar_helpers)
 """The .ics files attached to e-mails read right in every calendar app, summer and winter."""
 
 import pytest
 
 from fablab.bookings.ics import reservation_ics
 from fablab.events.ical import event_calendar
-from tests.calendar_helpers import book_directly, make_event, paris, utc_starts  # noqa: F401
+from tests.calendar_helpers import paris, utc_starts
 
 
 @pytest.mark.parametrize(

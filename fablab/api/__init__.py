@@ -35,4 +35,12 @@ def protect_session_writes():
 
 
 # Route modules register themselves on the blueprint.
-from fablab.api import core  # noqa: E402,F401
+from fablab.api import (  # noqa: E402,F401
+    billing,
+    calendars,
+    core,
+    events,
+    recurring,
+    reservations,
+    usage,
+)

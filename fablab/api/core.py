@@ -1,17 +1,25 @@
-"""API routes of the foundation: who am I, machines, the OpenAPI document."""
+"""API routes of the foundation: who am I, machines, the lab, the OpenAPI document."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from decimal import Decimal
+from http import HTTPStatus
+
 from flask import jsonify, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fablab.api import bp
-from fablab.api.helpers import login_required_api
-from fablab.api.schemas import MachineSchema, MeSchema
+from fablab.api.helpers import load_query, login_required_api
+from fablab.api.schemas import LabSchema, MachineQuerySchema, MachineSchema, MeSchema
 from fablab.api.spec import build_spec
+from fablab.errors import NotFound
 from fablab.extensions import db
+from fablab.machines.lab import opening_hours_by_weekday
 from fablab.machines.models import Machine, MachineStatus
+from fablab.machines.services import list_machines, upcoming_closures
+from fablab.machines.settings import get_settings
+from fablab.timeutil import utcnow
 
 
 def calendar_url_for(user) -> str | None:
@@ -44,6 +52,12 @@ def machine_json(machine: Machine) -> dict:
                 machine.required_qualification.name if machine.required_qualification else None
             ),
             "unattended_allowed": machine.unattended_allowed,
+            "photo_url": (
+                url_for("machines.photo", filename=machine.photo_filename, _external=True)
+                if machine.photo_filename
+                else None
+            ),
+            "url": url_for("machines.detail", machine_id=machine.id, _external=True),
         }
     )
 
@@ -59,7 +73,37 @@ def openapi():
         200:
           description: The document
     """
-    return jsonify(build_spec())
+    return jsonify(plain_numbers(with_response_descriptions(build_spec())))
+
+
+def plain_numbers(value):
+    """Decimals (e.g. a Decimal field's range) as JSON numbers, not strings."""
+    if isinstance(value, dict):
+        return {key: plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_numbers(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def with_response_descriptions(document: dict) -> dict:
+    """Give every response without one the HTTP reason as its (required) description."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if isinstance(response, dict) and "$ref" not in response:
+                    response.setdefault("description", _status_phrase(status))
+    return document
+
+
+def _status_phrase(status) -> str:
+    try:
+        return HTTPStatus(int(status)).phrase
+    except ValueError:
+        return "Response"
 
 
 @bp.get("/me")
@@ -72,6 +116,7 @@ def me():
       security: [{bearer: []}]
       responses:
         200:
+          description: The caller's account
           content:
             application/json:
               schema: MeSchema
@@ -104,15 +149,94 @@ def machines():
     get:
       summary: List machines
       security: []
+      parameters:
+      - in: query
+        schema: MachineQuerySchema
       responses:
         200:
+          description: The machines, by name
           content:
             application/json:
               schema:
                 type: array
                 items: MachineSchema
+        422:
+          $ref: '#/components/responses/Error'
     """
-    rows = db.session.scalars(
-        sa.select(Machine).where(Machine.status != MachineStatus.RETIRED).order_by(Machine.name)
-    ).all()
+    query = load_query(MachineQuerySchema())
+    rows = list_machines(kind=query.get("kind"))
     return jsonify([machine_json(m) for m in rows])
+
+
+@bp.get("/machines/<int:machine_id>")
+def machine(machine_id: int):
+    """One machine, with its prices and rules.
+    ---
+    get:
+      summary: One machine
+      security: []
+      parameters:
+      - in: path
+        name: machine_id
+        required: true
+        schema: {type: integer}
+      responses:
+        200:
+          description: The machine
+          content:
+            application/json:
+              schema: MachineSchema
+        404:
+          $ref: '#/components/responses/Error'
+    """
+    found = db.session.get(Machine, machine_id)
+    if found is None or found.status == MachineStatus.RETIRED:
+        raise NotFound(_("No such machine."))
+    return jsonify(machine_json(found))
+
+
+@bp.get("/lab")
+def lab():
+    """The lab: its name, time zone, VAT rate, opening hours and coming closures.
+    ---
+    get:
+      summary: The lab
+      security: []
+      responses:
+        200:
+          description: The lab's public settings
+          content:
+            application/json:
+              schema: LabSchema
+    """
+    settings = get_settings()
+    week = opening_hours_by_weekday()
+    hours = [
+        {"weekday": day, "opens_at": f"{row.opens_at:%H:%M}", "closes_at": f"{row.closes_at:%H:%M}"}
+        for day, rows in week.items()
+        for row in rows
+    ]
+    closures = [
+        {
+            "title": c.title,
+            "machine_id": c.machine_id,
+            "start": c.start_at,
+            "end": c.end_at,
+            "repeats_yearly": c.repeats_yearly,
+        }
+        for c in upcoming_closures(now=utcnow())
+    ]
+    return jsonify(
+        LabSchema().dump(
+            {
+                "name": settings.name,
+                "timezone": settings.timezone,
+                "vat_rate_bp": settings.vat_rate_bp,
+                "email": settings.email,
+                "phone": settings.phone,
+                "address": settings.address,
+                "opening_hours": hours,
+                "closures": closures,
+            }
+        )
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -44,21 +44,23 @@ class MeSchema(Schema):
     calendar_url = fields.String(allow_none=True)
 
 
+MACHINE_KINDS = ["3d_printer", "laser_cutter", "cnc_mill", "vinyl_cutter", "electronics", "other"]
+
+
+class MachineQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = fields.String(
+        validate=validate.OneOf(MACHINE_KINDS),
+        metadata={"description": "Only machines of this kind"},
+    )
+
+
 class MachineSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    kind = fields.String(
-        metadata={
-            "enum": [
-                "3d_printer",
-                "laser_cutter",
-                "cnc_mill",
-                "vinyl_cutter",
-                "electronics",
-                "other",
-            ]
-        }
-    )
+    kind = fields.String(metadata={"enum": MACHINE_KINDS})
     status = fields.String(metadata={"enum": ["available", "maintenance", "retired"]})
     description = fields.String()
     location = fields.String()
@@ -68,3 +70,33 @@ class MachineSchema(Schema):
     consumable_rate_cents = fields.Integer()
     required_qualification = fields.String(allow_none=True)
     unattended_allowed = fields.Boolean()
+    photo_url = fields.String(allow_none=True)
+    url = fields.String(metadata={"description": "The public page of the machine"})
+
+
+class OpeningIntervalSchema(Schema):
+    weekday = fields.Integer(metadata={"description": "0 = Monday … 6 = Sunday"})
+    opens_at = fields.String(metadata={"example": "10:00", "description": "Lab local time"})
+    closes_at = fields.String(metadata={"example": "19:00", "description": "Lab local time"})
+
+
+class ClosureSchema(Schema):
+    title = fields.String()
+    machine_id = fields.Integer(allow_none=True, metadata={"description": "null: the whole lab"})
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+    repeats_yearly = fields.Boolean()
+
+
+class LabSchema(Schema):
+    name = fields.String()
+    timezone = fields.String(metadata={"example": "Europe/Paris"})
+    vat_rate_bp = fields.Integer(metadata={"description": "VAT in basis points: 2000 = 20 %"})
+    email = fields.String()
+    phone = fields.String()
+    address = fields.String()
+    opening_hours = fields.List(fields.Nested(OpeningIntervalSchema))
+    closures = fields.List(
+        fields.Nested(ClosureSchema),
+        metadata={"description": "Closures not over yet, and the yearly ones"},
+    )
