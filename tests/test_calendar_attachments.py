@@ -5,7 +5,7 @@ import pytest
 
 from fablab.bookings.ics import reservation_ics
 from fablab.events.ical import event_calendar
-from tests.calendar_helpers import paris, utc_starts
+from tests.calendar_helpers import book_directly, make_event, paris, utc_starts  # noqa: F401
 
 
 @pytest.mark.parametrize(
