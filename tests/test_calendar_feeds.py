@@ -126,7 +126,7 @@ def test_the_machine_feed_shows_busy_blocks_without_names(
         for secret in ("Alex", "Member", "member@example.org", "Zoé", "zoe@example.org", "secret"):
             assert secret not in text
         assert len(vevents_icalendar(body)) == 2
-    assert {str(e["SUMMARY"]) for e in vevents_icalendar(english).values()} == {"Busy"}
+    assert {str(e["SUMMARY"]) for e in vevents_icalendar(english).values()} == {"Booked"}
     assert {str(e["SUMMARY"]) for e in vevents_icalendar(french).values()} == {"Réservé"}
 
 

@@ -56,7 +56,7 @@ def busy_block(reservation: Reservation) -> VEvent:
     block.add("sequence", reservation.sequence or 0)
     block.add("dtstart", to_local(reservation.start_at))
     block.add("dtend", to_local(reservation.blocked_until or reservation.end_at))
-    block.add("summary", _("Busy"))
+    block.add("summary", _("Booked"))
     block.add("class", "PUBLIC")
     block.add("transp", "OPAQUE")
     gone = reservation.status in (ReservationStatus.CANCELLED, ReservationStatus.EXPIRED)

@@ -106,10 +106,14 @@ def related_links(machine: Machine) -> dict[str, str | None]:
     links = {
         "book": optional_url("bookings.week", machine_id=machine.id),
         "feed": optional_url("calendars.machine_feed", machine_id=machine.id),
+        "checkin": optional_url("booking_ops.kiosk", machine_id=machine.id),
+        "usage_kiosk": optional_url("usage.kiosk", machine_id=machine.id),
         "devices": None,
+        "qr": None,
     }
     if is_manager():
         links["devices"] = optional_url("usage.devices", machine_id=machine.id)
+        links["qr"] = optional_url("booking_ops.kiosk_qr", machine_id=machine.id)
     return links
 
 
