@@ -49,45 +49,30 @@ def seed_lab_settings() -> None:
 
 
 def seed_machines(laser_safety: Qualification) -> list[Machine]:
+    printers = [
+        Machine(
+            name=f"Prusa MK4 #{number}",
+            kind=MachineKind.PRINTER_3D,
+            location="Atelier 3D",
+            description="Imprimante FDM, plateau 25 × 21 × 22 cm, PLA et PETG.",
+            rate_member_cents=300,
+            rate_public_cents=500,
+            rate_reduced_cents=200,
+            rate_company_cents=1200,
+            billing_increment_minutes=15,
+            consumable_unit=ConsumableUnit.GRAM,
+            consumable_rate_cents=6,
+            unattended_allowed=True,
+            purchase_cost_cents=110000,
+            purchase_date=date(2024, 3, 1),
+            lifetime_hours=8000,
+            monthly_maintenance_cents=2500,
+            max_duration_minutes=1440,
+        )
+        for number in (1, 2)
+    ]
     machines = [
-        Machine(
-            name="Prusa MK4 #1",
-            kind=MachineKind.PRINTER_3D,
-            location="Atelier 3D",
-            description="Imprimante FDM, plateau 25 × 21 × 22 cm, PLA et PETG.",
-            rate_member_cents=300,
-            rate_public_cents=500,
-            rate_reduced_cents=200,
-            rate_company_cents=1200,
-            billing_increment_minutes=15,
-            consumable_unit=ConsumableUnit.GRAM,
-            consumable_rate_cents=6,
-            unattended_allowed=True,
-            purchase_cost_cents=110000,
-            purchase_date=date(2024, 3, 1),
-            lifetime_hours=8000,
-            monthly_maintenance_cents=2500,
-            max_duration_minutes=1440,
-        ),
-        Machine(
-            name="Prusa MK4 #2",
-            kind=MachineKind.PRINTER_3D,
-            location="Atelier 3D",
-            description="Imprimante FDM, plateau 25 × 21 × 22 cm, PLA et PETG.",
-            rate_member_cents=300,
-            rate_public_cents=500,
-            rate_reduced_cents=200,
-            rate_company_cents=1200,
-            billing_increment_minutes=15,
-            consumable_unit=ConsumableUnit.GRAM,
-            consumable_rate_cents=6,
-            unattended_allowed=True,
-            purchase_cost_cents=110000,
-            purchase_date=date(2024, 3, 1),
-            lifetime_hours=8000,
-            monthly_maintenance_cents=2500,
-            max_duration_minutes=1440,
-        ),
+        *printers,
         Machine(
             name="Découpeuse laser Trotec",
             kind=MachineKind.LASER_CUTTER,
