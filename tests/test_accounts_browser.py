@@ -24,6 +24,7 @@ def test_sign_up_log_in_and_make_a_token(page, live_server):
 
     page.fill("#password", "a long enough secret")
     page.click("main form button[type=submit]")
+    page.click("nav summary >> text=Robin Browser")  # the personal menu
     page.click("nav >> text=Log out")
     page.goto(f"{live_server}/login?next=/profile")
     page.fill("#email", "robin@example.org")
