@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from http import HTTPStatus
-
 from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -73,37 +70,7 @@ def openapi():
         200:
           description: The document
     """
-    return jsonify(plain_numbers(with_response_descriptions(build_spec())))
-
-
-def plain_numbers(value):
-    """Decimals (e.g. a Decimal field's range) as JSON numbers, not strings."""
-    if isinstance(value, dict):
-        return {key: plain_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain_numbers(item) for item in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def with_response_descriptions(document: dict) -> dict:
-    """Give every response without one the HTTP reason as its (required) description."""
-    for operations in document.get("paths", {}).values():
-        for operation in operations.values():
-            if not isinstance(operation, dict):
-                continue
-            for status, response in operation.get("responses", {}).items():
-                if isinstance(response, dict) and "$ref" not in response:
-                    response.setdefault("description", _status_phrase(status))
-    return document
-
-
-def _status_phrase(status) -> str:
-    try:
-        return HTTPStatus(int(status)).phrase
-    except ValueError:
-        return "Response"
+    return jsonify(build_spec())
 
 
 @bp.get("/me")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from http import HTTPStatus
+
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
@@ -40,4 +43,34 @@ def build_spec(app: Flask | None = None) -> dict:
             view = app.view_functions[rule.endpoint]
             if view.__doc__ and "---" in view.__doc__:
                 spec.path(view=view, app=app)
-    return spec.to_dict()
+    return plain_numbers(with_response_descriptions(spec.to_dict()))
+
+
+def plain_numbers(value):
+    """Decimals (e.g. a Decimal field's range) as JSON numbers, not strings."""
+    if isinstance(value, dict):
+        return {key: plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_numbers(item) for item in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def with_response_descriptions(document: dict) -> dict:
+    """Give every response without one the HTTP reason as its (required) description."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if isinstance(response, dict) and "$ref" not in response:
+                    response.setdefault("description", _status_phrase(status))
+    return document
+
+
+def _status_phrase(status) -> str:
+    try:
+        return HTTPStatus(int(status)).phrase
+    except ValueError:
+        return "Response"
