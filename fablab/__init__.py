@@ -70,6 +70,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from fablab.converters import DatabaseIntegerConverter
+
+    app.url_map.converters["int"] = DatabaseIntegerConverter
     from fablab.accounts.views import bp as accounts_bp
     from fablab.api import bp as api_bp
     from fablab.billing.views import bp as billing_bp
@@ -97,9 +100,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from fablab import guards
     from fablab.errors import register
 
     register(app)
+    guards.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from fablab.accounts.models import Category, Role
 from fablab.errors import DomainError
+from fablab.forms import Form
 
 try:  # WTForms 3.3+ deprecates (value, label) tuples
     from wtforms.fields import SelectChoice as choice
@@ -52,7 +52,7 @@ def category_label(category: str) -> str:
     )
 
 
-def show_error(form: FlaskForm, error: DomainError) -> None:
+def show_error(form: Form, error: DomainError) -> None:
     """Put a service's error beside its field, or flash it when it has none."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
@@ -64,13 +64,13 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 _required = DataRequired(message=_l("This field is required."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[_required, Length(max=254)])
     password = PasswordField(_l("Password"), validators=[_required])
     remember = BooleanField(_l("Keep me logged in"))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     name = StringField(_l("Name"), validators=[_required, Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[_required, Length(max=254)])
     password = PasswordField(
@@ -81,13 +81,13 @@ class SignupForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="fr")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[_required])
     password = PasswordField(_l("New password"), validators=[_required])
     confirm = PasswordField(
@@ -96,11 +96,11 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("E-mail"), validators=[_required, Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[_required])
     confirm = PasswordField(
         _l("New password again"),
@@ -108,7 +108,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField(
         _l("Label"),
         validators=[_required, Length(max=100)],
@@ -116,7 +116,7 @@ class ApiTokenForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = StringField(_l("Name"), validators=[Length(max=120)])
     role = SelectField(_l("Role"))
     category = SelectField(_l("Customer category"))
@@ -133,7 +133,7 @@ class UserEditForm(FlaskForm):
         ]
 
 
-class CompanyForm(FlaskForm):
+class CompanyForm(Form):
     legal_name = StringField(_l("Legal name"), validators=[_required, Length(max=200)])
     siret = StringField(
         _l("SIRET"), validators=[Optional(), Length(max=20)], description=_l("14 digits.")
@@ -149,5 +149,5 @@ class CompanyForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("E-mail of the person to invite"), validators=[_required])

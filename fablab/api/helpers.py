@@ -58,7 +58,7 @@ def load_query(schema: Schema) -> dict:
 
 def _load(schema: Schema, data: dict) -> dict:
     try:
-        return schema.load(data)
+        loaded = schema.load(data)
     except ValidationError as error:
         messages = error.normalized_messages()
         field = next(iter(messages), None)
@@ -67,6 +67,21 @@ def _load(schema: Schema, data: dict) -> dict:
             for name, errs in messages.items()
         )
         raise InvalidInput(text, field=field, fields=messages) from None
+    for name, value in loaded.items():
+        if _too_large(value):
+            raise InvalidInput(_("%(field)s: this number is too large.", field=name), field=name)
+    return loaded
+
+
+def _too_large(value) -> bool:
+    """Integers and decimals beyond what the database columns hold (32-bit, cents)."""
+    from fablab.forms import too_large
+
+    if isinstance(value, dict):
+        return any(_too_large(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_too_large(item) for item in value)
+    return too_large(value)
 
 
 def check_instant_range(value: datetime, field: str) -> datetime:

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy
+from fablab.forms import Form
 
 
 def to_cents(value: Decimal) -> int:
@@ -38,7 +38,13 @@ def to_milli(value: Decimal) -> int:
 
 def at_most_decimals(places: int):
     def check(form, field):
-        if field.data is not None and field.data != round(field.data, places):
+        if field.data is None:
+            return
+        try:
+            exact = field.data == round(field.data, places)
+        except ArithmeticError:  # too large to round: NumberRange already refused it
+            return
+        if not exact:
             raise ValidationError(_l("At most %(n)d decimals.", n=places))
 
     return check
@@ -50,7 +56,7 @@ def euros_field(label, required=True, minimum=Decimal("0"), description=""):
     return DecimalField(label, places=2, validators=validators, description=description)
 
 
-class MonthRunForm(FlaskForm):
+class MonthRunForm(Form):
     month = StringField(
         _l("Month"),
         validators=[
@@ -61,7 +67,7 @@ class MonthRunForm(FlaskForm):
     )
 
 
-class ChargeForm(FlaskForm):
+class ChargeForm(Form):
     customer_email = StringField(
         _l("Person (e-mail)"), validators=[Optional(), Email(), Length(max=254)]
     )
@@ -89,7 +95,7 @@ class ChargeForm(FlaskForm):
     unit_price = euros_field(_l("Unit price excl. VAT (€)"))
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(Form):
     email = StringField(
         _l("Person (e-mail)"),
         validators=[Optional(), Email(), Length(max=254)],
@@ -102,7 +108,7 @@ class MembershipForm(FlaskForm):
     )
 
 
-class CreditNoteForm(FlaskForm):
+class CreditNoteForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
     amount = euros_field(
         _l("Amount excl. VAT (€)"),
@@ -112,7 +118,7 @@ class CreditNoteForm(FlaskForm):
     )
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(Form):
     amount = euros_field(_l("Amount received (€)"), minimum=Decimal("0.01"))
     method = SelectField(
         _l("Method"),
@@ -127,7 +133,7 @@ class PaymentForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=200)])
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     class Meta:
         csrf = False  # a GET filter
 
@@ -135,7 +141,7 @@ class PeriodForm(FlaskForm):
     end = DateField(_l("To"), validators=[Optional()])
 
 
-class BillingSettingsForm(FlaskForm):
+class BillingSettingsForm(Form):
     time_policy = SelectField(
         _l("Machine time billed"),
         choices=[

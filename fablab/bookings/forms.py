@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from fablab.forms import Form
 from fablab.timeutil import lab_zone
 
 STATUS_LABELS = {
@@ -36,7 +36,7 @@ def local_instant(day: date, at: time) -> datetime | None:
     return instant
 
 
-class TimeRangeForm(FlaskForm):
+class TimeRangeForm(Form):
     """A day, a start and an end time (local), the end possibly on a later day."""
 
     day = DateField(_l("Day"), validators=[DataRequired()])
@@ -81,12 +81,12 @@ class MoveForm(TimeRangeForm):
     override_rules = BooleanField(_l("Override the booking rules (managers)"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
     override_deadline = BooleanField(_l("Cancel even after the deadline (managers)"))
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """Manager filters over all bookings (GET, no CSRF)."""
 
     class Meta:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,23 +17,24 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from fablab.bookings.recurring import MAX_OCCURRENCES
+from fablab.forms import Form
 
 
-class KioskCheckInForm(FlaskForm):
+class KioskCheckInForm(Form):
     """On a shared tablet the booker types their e-mail and password (not kept logged in)."""
 
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
 
 
-class WaitlistJoinForm(FlaskForm):
+class WaitlistJoinForm(Form):
     machine_id = HiddenField(validators=[DataRequired()])
     day = DateField(_l("Day"), validators=[DataRequired()])
     start_time = TimeField(_l("From"), validators=[DataRequired()])
     end_time = TimeField(_l("To"), validators=[DataRequired()])
 
 
-class RecurringForm(FlaskForm):
+class RecurringForm(Form):
     machine_id = SelectField(_l("Machine"), coerce=int, validators=[DataRequired()])
     user_id = SelectField(_l("For"), coerce=int, validators=[DataRequired()])
     first_day = DateField(_l("First day"), validators=[DataRequired()])

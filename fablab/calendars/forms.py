@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from fablab.forms import Form
 
-class SubscriptionForm(FlaskForm):
+
+class SubscriptionForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     url = StringField(
         _l("Calendar address (iCalendar URL)"),

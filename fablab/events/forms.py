@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -20,6 +19,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from fablab.events.labels import AUDIENCE_LABELS, KIND_LABELS
 from fablab.events.models import Event
+from fablab.forms import Form
 from fablab.machines.fields import EuroField, choice
 from fablab.timeutil import lab_zone, to_local
 
@@ -28,7 +28,7 @@ PRICE_FIELDS = ("price_member_cents", "price_public_cents", "price_reduced_cents
 FREE = _l("Blank or 0: free.")
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField(
         _l("Kind"), choices=[choice(k.value, label) for k, label in KIND_LABELS.items()]
     )
@@ -95,7 +95,7 @@ def _aware(local: datetime | None) -> datetime | None:
     return local.replace(tzinfo=lab_zone())
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     """Asked of visitors without an account (name, e-mail, company)."""
 
     name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=120)])
@@ -107,13 +107,13 @@ class RegistrationForm(FlaskForm):
     first_visit = BooleanField(_l("This is my first time at the lab"))
 
 
-class MemberRegistrationForm(FlaskForm):
+class MemberRegistrationForm(Form):
     """For people logged in: only what we do not know yet."""
 
     first_visit = BooleanField(_l("This is my first time at the lab"))
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     """The check-in list's "came without registering" form."""
 
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])

@@ -18,7 +18,8 @@ def parse_decimal(text: str, places: int = 2) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise ValueError("not a number") from None
-    if not value.is_finite():
+    # Beyond ten million the value could not be stored as integer hundredths anyway.
+    if not value.is_finite() or abs(value) >= 10_000_000:
         raise ValueError("not a number")
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
         raise ValueError("too many decimals")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from fablab.forms import Form
 from fablab.machines.fields import EuroField, PercentField, choice
 from fablab.machines.lab import SettingsError, is_valid_timezone, parse_intervals
 from fablab.machines.labels import KIND_LABELS, STATUS_LABELS, UNIT_LABELS
@@ -68,7 +68,7 @@ def check_rule_consistency(form) -> bool:
     return True
 
 
-class MachineForm(FlaskForm):
+class MachineForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     kind = SelectField(
         _l("Kind"), choices=[choice(k.value, label) for k, label in KIND_LABELS.items()]
@@ -130,7 +130,7 @@ class MachineForm(FlaskForm):
         return values
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     name = StringField(_l("Name of the lab"), validators=[InputRequired(), Length(max=120)])
     legal_name = StringField(_l("Legal name"), validators=[Length(max=200)])
     siret = StringField(_l("SIRET"), validators=[Length(max=20)])
@@ -176,7 +176,7 @@ class SettingsForm(FlaskForm):
         return values
 
 
-class OpeningHoursForm(FlaskForm):
+class OpeningHoursForm(Form):
     """One text field per weekday: "10:00-12:30, 14:00-19:00"; blank = closed."""
 
     day_0 = StringField(WEEKDAYS[0])
@@ -200,7 +200,7 @@ class OpeningHoursForm(FlaskForm):
         return valid
 
 
-class QualificationForm(FlaskForm):
+class QualificationForm(Form):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     description = TextAreaField(_l("Presentation"))
     validity_months = IntegerField(
@@ -210,7 +210,7 @@ class QualificationForm(FlaskForm):
     )
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     email = EmailField(_l("E-mail of the person"), validators=[InputRequired(), Email()])
     expires_on = DateField(
         _l("Valid until (included)"),
@@ -219,7 +219,7 @@ class GrantForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
     machine_id = SelectField(_l("Applies to"), coerce=int)
     start = DateTimeLocalField(

@@ -241,8 +241,14 @@ def delete_machine(*, machine: Machine) -> None:
     """Delete a machine that was never booked; a booked one can only be retired."""
     if machine_has_reservations(machine):
         raise MachineError(_l("This machine has reservations: retire it instead of deleting it."))
-    db.session.delete(machine)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.delete(machine)
+    except sa.exc.IntegrityError:
+        # Usage sessions, charges or events still point to it: its history must stay.
+        raise MachineError(
+            _l("This machine has a history (usage, billing, events): retire it instead.")
+        ) from None
 
 
 def list_machines(*, kind: str | None = None, include_retired: bool = False) -> list[Machine]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
+from fablab.forms import Form
 from fablab.timeutil import lab_zone
 
 
@@ -57,11 +57,11 @@ def _reason():
     )
 
 
-class StopForm(FlaskForm):
+class StopForm(Form):
     consumables = _quantity(_l("Material used"))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     machine_id = SelectField(_l("Machine"), coerce=int, validators=[DataRequired()])
     user_email = StringField(_l("Member's e-mail"), validators=[DataRequired(), Email()])
     started_at = _when(_l("Started at"))
@@ -71,7 +71,7 @@ class SessionForm(FlaskForm):
     reason = _reason()
 
 
-class CorrectForm(FlaskForm):
+class CorrectForm(Form):
     started_at = _when(_l("Started at"))
     ended_at = _when(_l("Ended at"), required=False)
     consumables = _quantity(_l("Material used"))
@@ -80,11 +80,11 @@ class CorrectForm(FlaskForm):
     reason = _reason()
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     reason = _reason()
 
 
-class DeviceTokenForm(FlaskForm):
+class DeviceTokenForm(Form):
     label = StringField(
         _l("Label"),
         validators=[Length(max=100)],
@@ -92,7 +92,7 @@ class DeviceTokenForm(FlaskForm):
     )
 
 
-class OctoPrintForm(FlaskForm):
+class OctoPrintForm(Form):
     url = StringField(
         _l("OctoPrint address"),
         validators=[DataRequired(), URL(require_tld=False), Length(max=255)],
@@ -124,7 +124,7 @@ class OctoPrintForm(FlaskForm):
     enabled = BooleanField(_l("Poll this printer"), default=True)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     class Meta:
         csrf = False
 
