@@ -124,3 +124,5 @@ def register_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+        # APScheduler logs every run at INFO; our jobs log what they did themselves.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
