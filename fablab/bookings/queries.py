@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from fablab.accounts.models import User
 from fablab.bookings.models import Reservation
@@ -62,7 +63,10 @@ def list_reservations(
     limit: int | None = 500,
 ) -> list[Reservation]:
     """Reservations visible to ``viewer`` meeting the filters (time filters by overlap)."""
-    query = visible_to(viewer)
+    # The lists show each booking's machine and person: load them in two queries, not N.
+    query = visible_to(viewer).options(
+        selectinload(Reservation.machine), selectinload(Reservation.user)
+    )
     if machine_id is not None:
         query = query.where(Reservation.machine_id == machine_id)
     if user_id is not None:

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from fablab.accounts.models import User
 from fablab.bookings.models import Reservation, ReservationStatus
@@ -332,7 +333,11 @@ def sessions_query(
     end: datetime | None = None,
 ) -> sa.Select:
     """Sessions, newest first, filtered for the manager's list."""
-    query = sa.select(UsageSession).order_by(UsageSession.started_at.desc(), UsageSession.id.desc())
+    query = (
+        sa.select(UsageSession)
+        .options(selectinload(UsageSession.machine), selectinload(UsageSession.user))
+        .order_by(UsageSession.started_at.desc(), UsageSession.id.desc())
+    )
     if machine_id:
         query = query.where(UsageSession.machine_id == machine_id)
     if user_id:
