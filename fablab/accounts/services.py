@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_app_context, has_request_context, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -34,24 +33,8 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-def localised(message) -> str:
-    """The text of a (lazy) message; outside a request (CLI, jobs) in the lab's language.
-
-    The locale selector reads the request, so it cannot run without one.
-    """
-    if has_request_context() or not has_app_context():
-        return str(message)
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return str(message)
-
-
 class AccountError(DomainError):
     code = "invalid"
-
-    def __init__(self, message=None, **kwargs):
-        if message is None:
-            message = self.default_message()
-        super().__init__(localised(message), **kwargs)
 
 
 def normalise_email(email: str) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import gettext
+from flask_babel import gettext as _
 
 from fablab.accounts.models import User
 from fablab.errors import DomainError
@@ -42,14 +42,6 @@ BUILT_IN_DEFAULTS: dict[str, int | None] = {
     "buffer_minutes": 0,
     "weekly_quota_hours": None,  # no quota
 }
-
-
-def _(text: str, **variables) -> str:
-    """gettext that also works outside a request (jobs, CLI), falling back to English."""
-    try:
-        return gettext(text, **variables)
-    except RuntimeError:  # no request: the locale selector cannot read the session
-        return text % variables if variables else text
 
 
 class RuleViolation(DomainError):

@@ -6,11 +6,6 @@ Thin and safe to rerun; each commits its own work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import wraps
-
-from flask import current_app
-from flask_babel import force_locale
 
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -23,18 +18,6 @@ from fablab.usage.services import close_stale_sessions
 log = logging.getLogger(__name__)
 
 
-def in_lab_language(job: Callable[[], int]) -> Callable[[], int]:
-    """Run outside a request in the lab's default language (messages, stored texts)."""
-
-    @wraps(job)
-    def wrapped() -> int:
-        with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "fr")):
-            return job()
-
-    return wrapped
-
-
-@in_lab_language
 def poll_octoprint() -> int:
     """Poll every linked OctoPrint once; returns how many sessions changed.
 
@@ -67,7 +50,6 @@ def _remember_error(link_id: int, message: str) -> None:
         commit()
 
 
-@in_lab_language
 def close_stale_sessions_job() -> int:
     """Close sessions left open past the limit and flag them for review."""
     closed = close_stale_sessions()
