@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fablab.accounts.models import User
+from fablab.bookings.lifecycle import transition
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -147,7 +148,5 @@ def release_no_shows(*, now: datetime | None = None) -> list[Reservation]:
         )
     ).all()
     for reservation in candidates:
-        reservation.status = ReservationStatus.NO_SHOW.value
-        reservation.sequence = (reservation.sequence or 0) + 1
-    db.session.flush()
+        transition(reservation, ReservationStatus.NO_SHOW, now=now)
     return list(candidates)

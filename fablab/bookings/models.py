@@ -57,12 +57,23 @@ class Reservation(db.Model):
             name="reservations_no_overlap",
         ).ddl_if(dialect="postgresql"),
         sa.Index("ix_reservations_machine_start", "machine_id", "start_at"),
+        # The time window of one machine without reading its history (SQLite; PostgreSQL
+        # narrows with the exclusion constraint's GiST index over the range).
+        sa.Index("ix_reservations_machine_blocked_until", "machine_id", "blocked_until"),
+        sa.Index("ix_reservations_start", "start_at"),
+        sa.Index("ix_reservations_user_start", "user_id", "start_at"),
+        # The lifecycle jobs read only the few bookings still waiting for a transition.
+        sa.Index("ix_reservations_status_end", "status", "end_at"),
+        sa.CheckConstraint("prepaid_minutes >= 0", name="prepaid_not_negative"),
+        sa.CheckConstraint(
+            "status <> 'completed' OR completed_at IS NOT NULL", name="completed_is_stamped"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     machine_id: Mapped[int] = mapped_column(sa.ForeignKey("machines.id", ondelete="CASCADE"))
     # The person who will use the machine.
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     # Set when the booking is made on a company's account (billed to the company).
     company_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("companies.id", ondelete="SET NULL"), index=True
@@ -85,6 +96,14 @@ class Reservation(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Cancelled after the deadline and the lab bills its booked time (see billing.charges).
+    bill_cancellation: Mapped[bool] = mapped_column(default=False)
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Who completed it: "scheduler", "usage" or "manager" (see bookings.lifecycle).
+    completed_via: Mapped[str] = mapped_column(sa.String(20), default="")
+    # Minutes of this booking already paid for by prepaid packs (not billed again).
+    prepaid_minutes: Mapped[int] = mapped_column(default=0)
     # iCalendar SEQUENCE: grows with every change a calendar client must see.
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,6 +19,7 @@ from blinker import Namespace
 from sqlalchemy.exc import DBAPIError
 
 from fablab.accounts.models import Company, User
+from fablab.bookings.lifecycle import InvalidState, transition
 from fablab.bookings.models import ACTIVE_STATUSES, Reservation, ReservationStatus
 from fablab.bookings.rules import (
     EffectiveRules,
@@ -87,14 +88,6 @@ class CancellationTooLate(DomainError):
 
     def default_message(self):
         return _("It is too late to cancel this booking.")
-
-
-class InvalidState(DomainError):
-    status = 409
-    code = "invalid_state"
-
-    def default_message(self):
-        return _("This booking is no longer active.")
 
 
 def is_slot_taken_error(error: DBAPIError) -> bool:
@@ -288,12 +281,7 @@ def cancel_reservation(
         _check_deadline(
             reservation=reservation, rules=rules, by=by, override=override_deadline, now=now
         )
-    reservation.status = ReservationStatus.CANCELLED.value
-    reservation.cancelled_at = now
-    reservation.cancelled_by_id = by.id
-    reservation.cancel_reason = reason or ""
-    reservation.sequence = (reservation.sequence or 0) + 1
-    db.session.flush()
+    transition(reservation, ReservationStatus.CANCELLED, now=now, by=by, reason=reason)
     reservation_cancelled.send(reservation=reservation, by=by)
     return reservation
 
@@ -372,9 +360,7 @@ def expire_holds(*, now: datetime | None = None) -> list[Reservation]:
         )
     )
     for reservation in expired:
-        reservation.status = ReservationStatus.EXPIRED.value
-        reservation.sequence = (reservation.sequence or 0) + 1
-    db.session.flush()
+        transition(reservation, ReservationStatus.EXPIRED, now=now)
     if expired:
         holds_expired.send(reservations=expired)
     return expired
