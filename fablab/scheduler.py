@@ -53,6 +53,7 @@ class Job(NamedTuple):
 JOBS: list[Job] = [
     Job("bookings.expire_holds", booking_jobs.expire_holds_job, 60),
     Job("bookings.release_no_shows", booking_jobs.release_no_shows_job, 60),
+    Job("bookings.complete_attended", booking_jobs.complete_attended_job, 300),
     Job("bookings.waitlist_offers", booking_jobs.offer_waitlist_job, 60),
     Job("bookings.reminders", booking_jobs.send_reminders_job, 300),
     Job("events.reminders", event_jobs.send_reminders_job, 600),

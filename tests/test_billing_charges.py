@@ -25,6 +25,8 @@ def _request(app):
 
 
 def booking(db, machine, user, *, start=OCTOBER, minutes=60, status="completed", company=None):
+    """A booking in a given state, written directly: tests/test_money_path.py reaches each of
+    these states through the app's own actions (book, check in, use, jobs, invoicing)."""
     reservation = Reservation(
         machine_id=machine.id,
         user_id=user.id,
@@ -33,6 +35,8 @@ def booking(db, machine, user, *, start=OCTOBER, minutes=60, status="completed",
         end_at=start + timedelta(minutes=minutes),
         blocked_until=start + timedelta(minutes=minutes),
         status=status,
+        completed_at=start + timedelta(minutes=minutes) if status == "completed" else None,
+        checked_in_at=start if status == "completed" else None,
     )
     db.session.add(reservation)
     db.session.flush()

@@ -44,6 +44,8 @@ def add_history(db, make_user, machine_id: int, people: int, first_hour: int) ->
                 end_at=end,
                 blocked_until=end,
                 status="completed",
+                checked_in_at=at,
+                completed_at=end,
             )
         )
         db.session.add(

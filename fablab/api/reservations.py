@@ -72,6 +72,12 @@ class ReservationCancelSchema(Schema):
     override_deadline = fields.Boolean(
         load_default=False, metadata={"description": "Managers only: cancel after the deadline"}
     )
+    waive_charge = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Managers only: do not bill the booked time of a late cancellation"
+        },
+    )
 
 
 class ReservationListQuerySchema(Schema):
@@ -306,6 +312,7 @@ def cancel_reservation_api(reservation_id: int):
         by=current_user,
         reason=data["reason"],
         override_deadline=data["override_deadline"],
+        waive_charge=data["waive_charge"],
     )
     commit()
     return jsonify(reservation_json(reservation))

@@ -13,7 +13,7 @@ the rate of their category.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -123,6 +123,7 @@ def _machine_time_charge(
     ended_at: datetime,
     source_type: str,
     source_id: int,
+    source_key: str | None = None,
     note: str = "",
 ) -> Charge | None:
     payer, category = payer_for(user, company)
@@ -154,27 +155,34 @@ def _machine_time_charge(
         unit_price_cents=price.unit_price_cents,
         source_type=source_type,
         source_id=source_id,
+        source_key=source_key,
         user=user,
         company=payer,
         occurred_at=started_at,
     )
 
 
+# A session that runs a few minutes past its booking is not billed extra for it.
+OVERRUN_GRACE = timedelta(minutes=5)
+
+
 def charge_usage_session(session: UsageSession, policy: str) -> list[Charge]:
-    """Charges of a closed session: consumables, and machine time when the policy bills used
-    time (or when nothing was booked). Marks the session charged."""
+    """Charges of a closed session: consumables, and machine time when the booking does not
+    bill it (used-time policy, no booking), or for the time outside a booked slot that bills
+    its booked time. Marks the session charged."""
     if not session.is_billable:
         return []
     made: list[Charge] = []
-    if policy == TimePolicy.USED or session.reservation_id is None:
+    for started, ended, part in _time_to_bill(session, policy):
         charge = _machine_time_charge(
             machine=session.machine,
             user=session.user,
             company=session.company,
-            started_at=session.started_at,
-            ended_at=session.ended_at,
+            started_at=started,
+            ended_at=ended,
             source_type="usage_session",
             source_id=session.id,
+            source_key=f"usage_session:{session.id}{part}",
         )
         made += [charge] if charge else []
     if session.consumable_quantity_milli > 0 and session.consumable_rate_cents > 0:
@@ -182,6 +190,30 @@ def charge_usage_session(session: UsageSession, policy: str) -> list[Charge]:
     session.charged_at = utcnow()
     db.session.flush()
     return made
+
+
+def bills_booked_time(reservation: Reservation, policy: str) -> bool:
+    """Whether ``reservation``'s own charge covers its booked slot: under the booked-time
+    policy, and whatever the policy when it was paid in advance (prepaid pack, paid slot)."""
+    if policy == TimePolicy.BOOKED or reservation.prepaid_minutes > 0:
+        return True
+    return find_charge(ChargeKind.MACHINE_TIME.value, f"reservation:{reservation.id}") is not None
+
+
+def _time_to_bill(session: UsageSession, policy: str) -> list[tuple[datetime, datetime, str]]:
+    """The stretches of ``session`` billed as used machine time, with their key suffix."""
+    booking = session.reservation
+    whole = [(session.started_at, session.ended_at, "")]
+    if booking is None or booking.status == ReservationStatus.CANCELLED:
+        return whole
+    if not bills_booked_time(booking, policy):
+        return whole
+    outside = []
+    if session.started_at < booking.start_at - OVERRUN_GRACE:
+        outside.append((session.started_at, min(booking.start_at, session.ended_at), ":before"))
+    if session.ended_at > booking.end_at + OVERRUN_GRACE:
+        outside.append((max(booking.end_at, session.started_at), session.ended_at, ":after"))
+    return outside
 
 
 def _consumable_charge(session: UsageSession) -> Charge:
@@ -213,22 +245,55 @@ def _consumable_charge(session: UsageSession) -> Charge:
 
 
 def charge_reservation(reservation: Reservation, policy: str) -> Charge | None:
-    """Booked time of a completed or no-show booking, when the lab bills booked time."""
-    billable = (ReservationStatus.COMPLETED.value, ReservationStatus.NO_SHOW.value)
-    if policy != TimePolicy.BOOKED or reservation.status not in billable:
+    """The booked time of ``reservation`` when the lab's rules bill it (see the README table):
+
+    * completed: under the booked-time policy, or under the used-time policy when no
+      usage session recorded the use (an attended booking is never left unbilled);
+    * no-show, and cancelled after the deadline: when the billing settings say so;
+
+    minus the minutes prepaid by a pack. At most one charge per booking.
+    """
+    if not _bills_reservation(reservation, policy):
         return None
-    note = ""
-    if reservation.status == ReservationStatus.NO_SHOW:
-        note = _in_invoice_language(lambda: _(", not attended"))
+    notes = {
+        ReservationStatus.NO_SHOW.value: lambda: _(", not attended"),
+        ReservationStatus.CANCELLED.value: lambda: _(", cancelled after the deadline"),
+    }
+    note = notes.get(reservation.status)
+    prepaid = timedelta(minutes=reservation.prepaid_minutes or 0)
+    if reservation.start_at + prepaid >= reservation.end_at:
+        return None
     return _machine_time_charge(
         machine=reservation.machine,
         user=reservation.user,
         company=reservation.company,
-        started_at=reservation.start_at,
+        started_at=reservation.start_at + prepaid,
         ended_at=reservation.end_at,
         source_type="reservation",
         source_id=reservation.id,
-        note=note,
+        note=_in_invoice_language(note) if note else "",
+    )
+
+
+def _bills_reservation(reservation: Reservation, policy: str) -> bool:
+    settings = get_billing_settings()
+    status = reservation.status
+    if status == ReservationStatus.COMPLETED:
+        return bills_booked_time(reservation, policy) or not _has_usage(reservation)
+    if status == ReservationStatus.NO_SHOW:
+        return settings.bill_no_shows
+    if status == ReservationStatus.CANCELLED:
+        return reservation.bill_cancellation and settings.bill_late_cancellations
+    return False
+
+
+def _has_usage(reservation: Reservation) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(UsageSession.id)).where(
+                UsageSession.reservation_id == reservation.id
+            )
+        )
     )
 
 
@@ -247,9 +312,8 @@ def collect_charges(*, until: datetime) -> int:
     ).all()
     for session in sessions:
         made += len(charge_usage_session(session, policy))
-    if policy == TimePolicy.BOOKED:
-        for reservation in _uncharged_reservations(until):
-            made += 1 if charge_reservation(reservation, policy) else 0
+    for reservation in _uncharged_reservations(until):
+        made += 1 if charge_reservation(reservation, policy) else 0
     return made
 
 
@@ -257,16 +321,19 @@ def _uncharged_reservations(until: datetime) -> list[Reservation]:
     already = sa.select(Charge.id).where(
         Charge.source_type == "reservation", Charge.source_id == Reservation.id
     )
+    billable = sa.or_(
+        Reservation.status.in_(
+            [ReservationStatus.COMPLETED.value, ReservationStatus.NO_SHOW.value]
+        ),
+        sa.and_(
+            Reservation.status == ReservationStatus.CANCELLED.value,
+            Reservation.bill_cancellation.is_(True),
+        ),
+    )
     return list(
         db.session.scalars(
             sa.select(Reservation)
-            .where(
-                Reservation.status.in_(
-                    [ReservationStatus.COMPLETED.value, ReservationStatus.NO_SHOW.value]
-                ),
-                Reservation.end_at < until,
-                ~already.exists(),
-            )
+            .where(billable, Reservation.end_at < until, ~already.exists())
             .order_by(Reservation.id)
         ).all()
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -148,6 +149,10 @@ class BillingSettingsForm(Form):
             (TimePolicy.BOOKED.value, _l("Booked time (completed and missed bookings)")),
             (TimePolicy.USED.value, _l("Used time (usage sessions)")),
         ],
+    )
+    bill_no_shows = BooleanField(_l("Bill the booked time of bookings nobody came to (no-shows)"))
+    bill_late_cancellations = BooleanField(
+        _l("Bill the booked time of bookings cancelled after the deadline")
     )
     payment_terms_days = IntegerField(
         _l("Payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]

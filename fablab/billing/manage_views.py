@@ -354,6 +354,8 @@ def settings():
     if form.validate_on_submit():
         for name in (
             "time_policy",
+            "bill_no_shows",
+            "bill_late_cancellations",
             "payment_terms_days",
             "late_payment_text",
             "invoice_prefix",

@@ -79,6 +79,9 @@ class BillingSettings(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     time_policy: Mapped[str] = mapped_column(sa.String(10), default=TimePolicy.BOOKED.value)
+    # Whatever the policy: bill the booked time of no-shows and of late cancellations.
+    bill_no_shows: Mapped[bool] = mapped_column(default=True)
+    bill_late_cancellations: Mapped[bool] = mapped_column(default=True)
     payment_terms_days: Mapped[int] = mapped_column(default=30)
     late_payment_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_LATE_PAYMENT_TEXT)
     invoice_prefix: Mapped[str] = mapped_column(sa.String(8), default="F")

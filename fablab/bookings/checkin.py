@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from fablab.accounts.models import User
-from fablab.bookings.lifecycle import transition
+from fablab.bookings.lifecycle import CompletedVia, complete, transition
 from fablab.bookings.models import Reservation, ReservationStatus
-from fablab.errors import DomainError
+from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.machines.settings import get_settings
@@ -147,6 +147,74 @@ def release_no_shows(*, now: datetime | None = None) -> list[Reservation]:
             Reservation.start_at <= cutoff,
         )
     ).all()
+    # (Past bookings leave "confirmed" when they complete, so this reads only today's.)
     for reservation in candidates:
         transition(reservation, ReservationStatus.NO_SHOW, now=now)
     return list(candidates)
+
+
+def complete_attended(*, now: datetime | None = None) -> list[Reservation]:
+    """Checked-in bookings whose blocked time (end + buffer) is over become ``completed``.
+
+    Completion is what bills an attended booking's time (see ``fablab.billing``).
+    Only confirmed rows are read, through the (status, end) index: a rerun finds
+    nothing new, and years of history are never scanned.
+    """
+    now = now or utcnow()
+    done = db.session.scalars(
+        sa.select(Reservation)
+        .where(
+            Reservation.status == ReservationStatus.CONFIRMED.value,
+            Reservation.end_at <= now,
+            Reservation.blocked_until <= now,
+            Reservation.checked_in_at.is_not(None),
+        )
+        .order_by(Reservation.end_at)
+    ).all()
+    for reservation in done:
+        complete(reservation, via=CompletedVia.SCHEDULER, now=now)
+    return list(done)
+
+
+def record_attendance(
+    *, reservation: Reservation, by: User, now: datetime | None = None
+) -> Reservation:
+    """A manager records that the booker came (they forgot to check in).
+
+    A confirmed booking is checked in (and completed at once when its time is
+    over); a no-show becomes completed, so its booked time is billed as used.
+    """
+    now = now or utcnow()
+    if not by.is_manager:
+        raise Forbidden()
+    if now < reservation.start_at - timedelta(minutes=CHECK_IN_OPENS_MINUTES):
+        raise CheckInRefused(_("This booking has not started yet."))
+    if reservation.status == ReservationStatus.CONFIRMED:
+        reservation.checked_in_at = reservation.checked_in_at or min(now, reservation.start_at)
+        if reservation.blocked_until <= now:
+            complete(reservation, via=CompletedVia.MANAGER, now=now, by=by)
+    else:
+        complete(reservation, via=CompletedVia.MANAGER, now=now, by=by)
+    db.session.flush()
+    return reservation
+
+
+def record_use(
+    reservation: Reservation | None, *, at: datetime, now: datetime | None = None
+) -> None:
+    """The machine was used inside ``reservation`` from ``at``: the booker was there.
+
+    Checks the booking in (no no-show release), completes it when its time is
+    already over, and turns a no-show into a completed booking (they came late).
+    """
+    if reservation is None:
+        return
+    now = now or utcnow()
+    if reservation.status == ReservationStatus.NO_SHOW:
+        reservation.checked_in_at = reservation.checked_in_at or at
+        complete(reservation, via=CompletedVia.USAGE, now=now)
+    elif reservation.status == ReservationStatus.CONFIRMED:
+        reservation.checked_in_at = reservation.checked_in_at or at
+        if reservation.blocked_until <= now:
+            complete(reservation, via=CompletedVia.USAGE, now=now)
+    db.session.flush()

@@ -84,6 +84,7 @@ class MoveForm(TimeRangeForm):
 class CancelForm(Form):
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
     override_deadline = BooleanField(_l("Cancel even after the deadline (managers)"))
+    waive_charge = BooleanField(_l("No charge for this late cancellation (managers)"))
 
 
 class FilterForm(Form):

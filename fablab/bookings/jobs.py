@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from fablab.bookings.checkin import release_no_shows
+from fablab.bookings.checkin import complete_attended, release_no_shows
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.bookings.notifications import (
     notify_cancelled,
@@ -40,6 +40,13 @@ def release_no_shows_job() -> int:
         notify_cancelled(reservation)
     commit()
     return len(released)
+
+
+def complete_attended_job() -> int:
+    """Attended bookings whose time is over become completed (and billable)."""
+    completed = complete_attended(now=utcnow())
+    commit()
+    return len(completed)
 
 
 def due_reminders(*, now) -> list[Reservation]:

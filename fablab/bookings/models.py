@@ -118,5 +118,11 @@ class Reservation(db.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def awaits_attendance(self) -> bool:
+        """Started, nobody checked in: a manager may record that the booker came after all."""
+        waiting = (ReservationStatus.CONFIRMED.value, ReservationStatus.NO_SHOW.value)
+        return self.status in waiting and self.checked_in_at is None and self.start_at <= utcnow()
+
     def __repr__(self) -> str:
         return f"<Reservation {self.id} machine={self.machine_id} {self.start_at}>"

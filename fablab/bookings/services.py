@@ -267,9 +267,15 @@ def cancel_reservation(
     by: User,
     reason: str = "",
     override_deadline: bool = False,
+    waive_charge: bool = False,
     now: datetime | None = None,
 ) -> Reservation:
-    """Cancel an active reservation; after the deadline only a manager may (knowingly)."""
+    """Cancel an active reservation; after the deadline only a manager may (knowingly).
+
+    A confirmed booking cancelled after the deadline is marked ``bill_cancellation``
+    (the lab's billing settings decide whether its booked time is billed) unless
+    the manager waives the charge.
+    """
     now = now or utcnow()
     if not can_manage_reservation(by, reservation):
         raise Forbidden(_("You are not allowed to do this."))
@@ -281,6 +287,8 @@ def cancel_reservation(
         _check_deadline(
             reservation=reservation, rules=rules, by=by, override=override_deadline, now=now
         )
+        late = now > reservation.start_at - timedelta(hours=rules.cancel_deadline_hours)
+        reservation.bill_cancellation = late and not (waive_charge and by.is_manager)
     transition(reservation, ReservationStatus.CANCELLED, now=now, by=by, reason=reason)
     reservation_cancelled.send(reservation=reservation, by=by)
     return reservation

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from fablab.accounts.auth import manager_required
 from fablab.accounts.models import User
 from fablab.bookings import calendar
+from fablab.bookings.checkin import record_attendance
 from fablab.bookings.forms import (
     BookingForm,
     CancelForm,
@@ -184,6 +185,7 @@ def cancel(reservation_id: int):
             by=current_user,
             reason=form.reason.data or "",
             override_deadline=bool(form.override_deadline.data and current_user.is_manager),
+            waive_charge=bool(form.waive_charge.data and current_user.is_manager),
         )
         commit()
         flash(_("The booking is cancelled."), "success")
@@ -192,6 +194,22 @@ def cancel(reservation_id: int):
         flash(error.message, "error")
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else url_for("bookings.mine"))
+
+
+@bp.post("/bookings/<int:reservation_id>/attended")
+@manager_required
+def mark_attended(reservation_id: int):
+    """The booker came but did not check in: their booking is attended (and billed so)."""
+    reservation = get_reservation_for(reservation_id, current_user)
+    try:
+        record_attendance(reservation=reservation, by=current_user)
+        commit()
+        flash(_("The booking is marked attended."), "success")
+    except DomainError as error:
+        rollback()
+        flash(error.message, "error")
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else url_for("bookings.manage"))
 
 
 @bp.route("/bookings/<int:reservation_id>/move", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fablab.accounts.models import User
+from fablab.bookings.checkin import record_use
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Machine
@@ -127,6 +128,7 @@ def record_session(
     db.session.add(session)
     _log(session, by=by, field="created", old="", new=_("recorded by a manager"), reason=reason)
     db.session.flush()
+    record_use(reservation, at=started_at)
     return session
 
 

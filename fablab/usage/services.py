@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from fablab.accounts.models import User
+from fablab.bookings.checkin import record_use
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
@@ -29,8 +30,15 @@ from fablab.usage.models import UsageSession, UsageSource, UsageStatus
 
 # A member may start a little before their booking and still be linked to it.
 EARLY_START = timedelta(minutes=15)
-# Statuses of a booking a session can fall in (completed: marked after its end).
-LINKABLE_STATUSES = (ReservationStatus.CONFIRMED.value, ReservationStatus.COMPLETED.value)
+# Statuses of a booking a session can fall in (completed: marked after its end; no-show:
+# released, but the booker came late after all — the use completes it, see record_use).
+LINKABLE_STATUSES = (
+    ReservationStatus.CONFIRMED.value,
+    ReservationStatus.COMPLETED.value,
+    ReservationStatus.NO_SHOW.value,
+)
+# Bookings that keep others off the machine right now.
+RUNNING_STATUSES = (ReservationStatus.CONFIRMED.value, ReservationStatus.HELD.value)
 MAX_QUANTITY = Decimal(1_000_000)
 
 
@@ -111,12 +119,12 @@ def open_session_for(machine: Machine) -> UsageSession | None:
 
 
 def active_reservation(machine: Machine, at: datetime) -> Reservation | None:
-    """The confirmed booking of ``machine`` running at ``at`` (early start allowed)."""
+    """The active booking of ``machine`` running at ``at``."""
     return db.session.scalar(
         sa.select(Reservation)
         .where(
             Reservation.machine_id == machine.id,
-            Reservation.status.in_(LINKABLE_STATUSES),
+            Reservation.status.in_(RUNNING_STATUSES),
             Reservation.start_at <= at,
             Reservation.end_at > at,
         )
@@ -228,10 +236,8 @@ def start_session(
         note=note,
     )
     _insert(session)
-    if reservation is not None and reservation.checked_in_at is None:
-        # Using the machine in one's booking is being there: no no-show release.
-        reservation.checked_in_at = at
-        db.session.flush()
+    # Using the machine in one's booking is being there: no no-show release.
+    record_use(reservation, at=at)
     return session
 
 
@@ -275,6 +281,7 @@ def _close(session: UsageSession, *, at: datetime, quantity_milli: int) -> None:
             machine=machine, user=session.user, start=session.started_at, end=at
         )
         session.company_id = _billed_company_id(session.user, session.reservation)
+    record_use(session.reservation, at=session.started_at)
 
 
 def _aware(value: datetime, field: str) -> datetime:

@@ -72,6 +72,9 @@ def upgrade():
         batch.create_index("ix_reservations_status_end", ["status", "end_at"], unique=False)
     if sqlite:
         _recreate_sqlite_guard()
+    with op.batch_alter_table("billing_settings") as batch:
+        for name in ("bill_no_shows", "bill_late_cancellations"):
+            batch.add_column(sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.true()))
     _complete_past_bookings()
 
 
@@ -105,6 +108,9 @@ def _now():
 
 def downgrade():
     sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table("billing_settings") as batch:
+        batch.drop_column("bill_late_cancellations")
+        batch.drop_column("bill_no_shows")
     with op.batch_alter_table("reservations", recreate="always" if sqlite else "auto") as batch:
         batch.drop_index("ix_reservations_status_end")
         batch.drop_index("ix_reservations_machine_blocked_until")
