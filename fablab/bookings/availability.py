@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
-
-from fablab.bookings.models import ACTIVE_STATUSES, Reservation
+from fablab.bookings.models import Reservation, active_in_window
 from fablab.bookings.rules import closures_between, opening_intervals_for_day, opening_rows
 from fablab.extensions import db
 from fablab.machines.models import Machine
@@ -32,14 +30,9 @@ class Busy:
 def active_reservations(machine: Machine, start: datetime, end: datetime) -> list[Reservation]:
     return list(
         db.session.scalars(
-            sa.select(Reservation)
-            .where(
-                Reservation.machine_id == machine.id,
-                Reservation.status.in_(ACTIVE_STATUSES),
-                Reservation.start_at < end,
-                Reservation.blocked_until > start,
+            active_in_window(machine.id, start, end, db.session.get_bind().dialect.name).order_by(
+                Reservation.start_at
             )
-            .order_by(Reservation.start_at)
         )
     )
 

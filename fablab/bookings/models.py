@@ -126,3 +126,27 @@ class Reservation(db.Model):
 
     def __repr__(self) -> str:
         return f"<Reservation {self.id} machine={self.machine_id} {self.start_at}>"
+
+
+def meets_window(start: datetime, end: datetime, dialect: str) -> sa.ColumnElement[bool]:
+    """Reservations whose blocked time [start_at, blocked_until) meets [start, end).
+
+    On PostgreSQL it is the range overlap the exclusion constraint is built on, so
+    with the machine and an active status the query walks that GiST index for the
+    window alone, never a machine's history. On SQLite the two bounds use the
+    (machine_id, blocked_until) index: bookings that ended before the window are
+    never read.
+    """
+    if dialect == "postgresql":
+        booked = sa.func.tstzrange(Reservation.start_at, Reservation.blocked_until, "[)")
+        return booked.op("&&")(sa.func.tstzrange(start, end, "[)"))
+    return sa.and_(Reservation.blocked_until > start, Reservation.start_at < end)
+
+
+def active_in_window(machine_id: int, start: datetime, end: datetime, dialect: str) -> sa.Select:
+    """Active (held, confirmed) reservations of one machine whose blocked time meets the window."""
+    return sa.select(Reservation).where(
+        Reservation.machine_id == machine_id,
+        Reservation.status.in_(ACTIVE_STATUSES),
+        meets_window(start, end, dialect),
+    )

@@ -20,7 +20,11 @@ from sqlalchemy.exc import DBAPIError
 
 from fablab.accounts.models import Company, User
 from fablab.bookings.lifecycle import InvalidState, transition
-from fablab.bookings.models import ACTIVE_STATUSES, Reservation, ReservationStatus
+from fablab.bookings.models import (
+    Reservation,
+    ReservationStatus,
+    active_in_window,
+)
 from fablab.bookings.rules import (
     EffectiveRules,
     RuleViolation,
@@ -103,12 +107,8 @@ def overlapping_reservations(
     *, machine: Machine, start: datetime, blocked_until: datetime, exclude_id: int | None = None
 ) -> list[Reservation]:
     """Active reservations of ``machine`` whose blocked time meets [start, blocked_until)."""
-    query = sa.select(Reservation).where(
-        Reservation.machine_id == machine.id,
-        Reservation.status.in_(ACTIVE_STATUSES),
-        Reservation.start_at < blocked_until,
-        Reservation.blocked_until > start,
-    )
+    dialect = db.session.get_bind().dialect.name
+    query = active_in_window(machine.id, start, blocked_until, dialect)
     if exclude_id is not None:
         query = query.where(Reservation.id != exclude_id)
     return list(db.session.scalars(query))
