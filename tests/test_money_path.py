@@ -391,3 +391,29 @@ def test_the_invoice_is_paid_at_the_desk_and_nothing_is_billed_twice(
     with at(paris(2027, 5, 1, 9, 0)):
         run_jobs(db)
     assert len(invoices(db)) == 1
+
+
+def test_marking_attended_through_the_api_is_for_managers(
+    app, db, login_as, printer, member, manager
+):
+    from fablab.accounts.tokens import create_api_token
+
+    reservation = book_on_the_web(Person(login_as, member), printer)
+    with app.test_request_context():
+        _, member_secret = create_api_token(user=member)
+        _, manager_secret = create_api_token(user=manager)
+    db.session.commit()
+    api = app.test_client()  # a program: a token, no session cookie
+    url = f"/api/v1/reservations/{reservation.id}/attended"
+    with at(START + timedelta(minutes=30)):
+        refused = api.post(url, headers={"Authorization": f"Bearer {member_secret}"})
+        assert refused.status_code == 403
+        done = api.post(url, headers={"Authorization": f"Bearer {manager_secret}"})
+    assert done.status_code == 200, done.json
+    assert done.json["status"] == "confirmed" and done.json["checked_in_at"]
+    with at(END + timedelta(minutes=1)):
+        run_jobs(db)
+        again = api.post(url, headers={"Authorization": f"Bearer {manager_secret}"})
+    assert again.status_code == 409  # completed by the job: nothing left to mark
+    db.session.refresh(reservation)
+    assert reservation.status == "completed" and reservation.completed_via == "scheduler"

@@ -13,6 +13,7 @@ from fablab.api import bp
 from fablab.api.helpers import InvalidInput, load_body, load_query, login_required_api
 from fablab.api.schemas import Instant
 from fablab.bookings import availability
+from fablab.bookings.checkin import record_attendance
 from fablab.bookings.models import ReservationStatus
 from fablab.bookings.queries import (
     get_machine_or_404,
@@ -101,6 +102,10 @@ class ReservationSchema(Schema):
     status = fields.String(metadata={"enum": STATUSES})
     hold_expires_at = fields.DateTime(allow_none=True)
     checked_in_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_via = fields.String(
+        metadata={"description": "scheduler, usage or manager (empty until completed)"}
+    )
     cancelled_at = fields.DateTime(allow_none=True)
     cancel_reason = fields.String()
     note = fields.String()
@@ -122,6 +127,8 @@ def reservation_json(reservation) -> dict:
             "status": reservation.status,
             "hold_expires_at": reservation.hold_expires_at,
             "checked_in_at": reservation.checked_in_at,
+            "completed_at": reservation.completed_at,
+            "completed_via": reservation.completed_via,
             "cancelled_at": reservation.cancelled_at,
             "cancel_reason": reservation.cancel_reason,
             "note": reservation.note,
@@ -314,5 +321,36 @@ def cancel_reservation_api(reservation_id: int):
         override_deadline=data["override_deadline"],
         waive_charge=data["waive_charge"],
     )
+    commit()
+    return jsonify(reservation_json(reservation))
+
+
+@bp.post("/reservations/<int:reservation_id>/attended")
+@login_required_api
+def mark_attended_api(reservation_id: int):
+    """Record that the booker came (managers).
+    ---
+    post:
+      summary: Mark a booking attended
+      description: For a started booking nobody checked in for, or a no-show. A confirmed
+        booking is checked in (and completed once its time is over); a no-show becomes
+        completed. Its booked time is then billed like any attended booking.
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: reservation_id, required: true, schema: {type: integer}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReservationSchema
+        403:
+          $ref: '#/components/responses/Error'
+        404:
+          $ref: '#/components/responses/Error'
+        409:
+          $ref: '#/components/responses/Error'
+    """
+    reservation = get_reservation_for(reservation_id, current_user)
+    record_attendance(reservation=reservation, by=current_user)
     commit()
     return jsonify(reservation_json(reservation))
