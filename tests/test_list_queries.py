@@ -44,6 +44,7 @@ def add_history(db, make_user, machine_id: int, people: int, first_hour: int) ->
                 end_at=end,
                 blocked_until=end,
                 status="completed",
+                completed_at=end,
             )
         )
         db.session.add(
