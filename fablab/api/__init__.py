@@ -43,4 +43,5 @@ from fablab.api import (  # noqa: E402,F401
     recurring,
     reservations,
     usage,
+    users,
 )

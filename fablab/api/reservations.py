@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
@@ -14,12 +14,13 @@ from fablab.api.helpers import InvalidInput, load_body, load_query, login_requir
 from fablab.api.schemas import Instant
 from fablab.bookings import availability
 from fablab.bookings.checkin import record_attendance
+from fablab.bookings.listing import Cursor, page_of
 from fablab.bookings.models import ReservationStatus
 from fablab.bookings.queries import (
+    filtered_reservations,
     get_machine_or_404,
     get_reservation_for,
     get_user_or_404,
-    list_reservations,
 )
 from fablab.bookings.rules import resolve_rules
 from fablab.bookings.services import cancel_reservation, create_reservation
@@ -28,6 +29,8 @@ from fablab.transaction import commit
 
 MAX_AVAILABILITY_SPAN = timedelta(days=62)
 STATUSES = [s.value for s in ReservationStatus]
+DEFAULT_PAGE = 100
+MAX_PAGE = 500
 
 
 class IntervalSchema(Schema):
@@ -87,6 +90,9 @@ class ReservationListQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     start = Instant()
     end = Instant()
+    order = fields.String(validate=validate.OneOf(["newest", "oldest"]))
+    limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(validate=validate.Length(max=200))
 
 
 class ReservationSchema(Schema):
@@ -112,29 +118,36 @@ class ReservationSchema(Schema):
     sequence = fields.Integer()
 
 
+def _reservation_fields(reservation) -> dict:
+    return {
+        "id": reservation.id,
+        "machine_id": reservation.machine_id,
+        "machine_name": reservation.machine.name,
+        "user_id": reservation.user_id,
+        "user_name": reservation.user.display_name,
+        "company_id": reservation.company_id,
+        "start": reservation.start_at,
+        "end": reservation.end_at,
+        "blocked_until": reservation.blocked_until,
+        "status": reservation.status,
+        "hold_expires_at": reservation.hold_expires_at,
+        "checked_in_at": reservation.checked_in_at,
+        "completed_at": reservation.completed_at,
+        "completed_via": reservation.completed_via,
+        "cancelled_at": reservation.cancelled_at,
+        "cancel_reason": reservation.cancel_reason,
+        "note": reservation.note,
+        "sequence": reservation.sequence,
+    }
+
+
 def reservation_json(reservation) -> dict:
-    return ReservationSchema().dump(
-        {
-            "id": reservation.id,
-            "machine_id": reservation.machine_id,
-            "machine_name": reservation.machine.name,
-            "user_id": reservation.user_id,
-            "user_name": reservation.user.display_name,
-            "company_id": reservation.company_id,
-            "start": reservation.start_at,
-            "end": reservation.end_at,
-            "blocked_until": reservation.blocked_until,
-            "status": reservation.status,
-            "hold_expires_at": reservation.hold_expires_at,
-            "checked_in_at": reservation.checked_in_at,
-            "completed_at": reservation.completed_at,
-            "completed_via": reservation.completed_via,
-            "cancelled_at": reservation.cancelled_at,
-            "cancel_reason": reservation.cancel_reason,
-            "note": reservation.note,
-            "sequence": reservation.sequence,
-        }
-    )
+    return ReservationSchema().dump(_reservation_fields(reservation))
+
+
+def reservations_json(reservations) -> list[dict]:
+    """Many reservations with one schema (building a schema costs more than a row)."""
+    return ReservationSchema(many=True).dump([_reservation_fields(r) for r in reservations])
 
 
 def _check_span(start, end) -> None:
@@ -253,12 +266,22 @@ def create_reservation_api():
 @bp.get("/reservations")
 @login_required_api
 def list_reservations_api():
-    """Reservations the caller may see.
+    """Reservations the caller may see, one page at a time.
     ---
     get:
       summary: List reservations
-      description: A member sees their own; a company contact also their company's;
-        a manager every reservation. Filters combine.
+      description: |
+        A member sees their own; a company contact also their company's; a manager every
+        reservation. Filters combine (`start`/`end` keep the bookings overlapping the window).
+
+        Order: newest first (by start, then id) for a manager, oldest first for everyone
+        else, unless `order` says otherwise.
+
+        Paging: at most `limit` reservations (default 100, at most 500) are returned. When
+        more follow, the response carries the next page's address in a
+        `Link: <…>; rel="next"` header and its opaque cursor in `X-Next-Cursor`: pass it
+        back as `cursor` with the same filters and order. Pages are keyset pages on
+        (start, id): a booking made meanwhile never appears twice nor pushes another out.
       security: [{bearer: []}]
       parameters:
         - {in: query, name: machine_id, schema: {type: integer}}
@@ -266,8 +289,24 @@ def list_reservations_api():
         - {in: query, name: status, schema: {type: string}}
         - {in: query, name: start, schema: {type: string, format: date-time}}
         - {in: query, name: end, schema: {type: string, format: date-time}}
+        - in: query
+          name: order
+          schema: {type: string, enum: [newest, oldest]}
+          description: Default newest for managers, oldest for others
+        - {in: query, name: limit, schema: {type: integer, default: 100, minimum: 1, maximum: 500}}
+        - in: query
+          name: cursor
+          schema: {type: string}
+          description: The X-Next-Cursor of the previous page
       responses:
         200:
+          headers:
+            Link:
+              description: '`<url>; rel="next"` when another page follows'
+              schema: {type: string}
+            X-Next-Cursor:
+              description: The cursor of the next page, when another page follows
+              schema: {type: string}
           content:
             application/json:
               schema:
@@ -277,8 +316,19 @@ def list_reservations_api():
           $ref: '#/components/responses/Error'
     """
     filters = load_query(ReservationListQuerySchema())
-    rows = list_reservations(viewer=current_user, **filters)
-    return jsonify([reservation_json(r) for r in rows])
+    limit, text = filters.pop("limit"), filters.pop("cursor", None)
+    order = filters.pop("order", None) or ("newest" if current_user.is_manager else "oldest")
+    cursor = Cursor.decode(text) if text else None
+    query = filtered_reservations(viewer=current_user, **filters)
+    page = page_of(query, newest_first=order == "newest", cursor=cursor, limit=limit)
+    response = jsonify(reservations_json(page.rows))
+    if page.next_cursor is not None:
+        token = page.next_cursor.encode()
+        args = {**request.args.to_dict(), "cursor": token, "order": order, "limit": limit}
+        url = url_for("api.list_reservations_api", _external=True, **args)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["X-Next-Cursor"] = token
+    return response
 
 
 @bp.post("/reservations/<int:reservation_id>/cancel")

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -69,9 +77,24 @@ class BookingForm(TimeRangeForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
+PERSON_HELP = _l("Type at least two letters of a name or an e-mail, then pick the person.")
+
+
+def _optional_id(value) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 class ManagerBookingForm(BookingForm):
     machine_id = SelectField(_l("Machine"), coerce=int, validators=[DataRequired()])
-    user_id = SelectField(_l("For"), coerce=int, validators=[DataRequired()])
+    person = StringField(
+        _l("For"),
+        validators=[Optional(), Length(max=200)],
+        description=PERSON_HELP,
+        render_kw={"list": "people-list", "autocomplete": "off", "data-people-search": ""},
+    )
+    # A person already chosen (a link, or an older client posting the id).
+    user_id = HiddenField(filters=[_optional_id])
     override_rules = BooleanField(
         _l("Override the booking rules and qualification (I know what I am doing)")
     )
@@ -94,7 +117,17 @@ class FilterForm(Form):
         csrf = False
 
     machine_id = SelectField(_l("Machine"), coerce=int, validators=[Optional()])
-    user_id = SelectField(_l("Person"), coerce=int, validators=[Optional()])
+    person = StringField(
+        _l("Person"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={
+            "list": "people-list",
+            "autocomplete": "off",
+            "data-people-search": "",
+            "placeholder": _l("Name or e-mail"),
+        },
+    )
+    user_id = HiddenField(filters=[_optional_id])
     status = SelectField(
         _l("Status"),
         choices=choices([("", "—"), *STATUS_LABELS.items()]),

@@ -51,26 +51,28 @@ def visible_to(viewer: User) -> sa.Select:
     return query.where(condition)
 
 
-def list_reservations(
+def filtered_reservations(
     *,
     viewer: User,
     machine_id: int | None = None,
     user_id: int | None = None,
+    user_ids: sa.Select | None = None,
     status: str | list[str] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    newest_first: bool = False,
-    limit: int | None = 500,
-) -> list[Reservation]:
-    """Reservations visible to ``viewer`` meeting the filters (time filters by overlap)."""
-    # The lists show each booking's machine and person: load them in two queries, not N.
-    query = visible_to(viewer).options(
-        selectinload(Reservation.machine), selectinload(Reservation.user)
-    )
+) -> sa.Select:
+    """The query of reservations visible to ``viewer`` meeting the filters, unordered.
+
+    Time filters keep the bookings overlapping [start, end); ``user_ids`` is a
+    subquery of people (a name searched without picking one person).
+    """
+    query = visible_to(viewer)
     if machine_id is not None:
         query = query.where(Reservation.machine_id == machine_id)
     if user_id is not None:
         query = query.where(Reservation.user_id == user_id)
+    if user_ids is not None:
+        query = query.where(Reservation.user_id.in_(user_ids))
     if isinstance(status, str):
         query = query.where(Reservation.status == status)
     elif status:
@@ -79,6 +81,27 @@ def list_reservations(
         query = query.where(Reservation.end_at > start)
     if end is not None:
         query = query.where(Reservation.start_at < end)
+    return query
+
+
+def with_people_and_machines(query: sa.Select) -> sa.Select:
+    # The lists show each booking's machine and person: load them in two queries, not N.
+    return query.options(
+        selectinload(Reservation.machine),
+        selectinload(Reservation.user),
+        selectinload(Reservation.company),
+    )
+
+
+def list_reservations(
+    *,
+    viewer: User,
+    newest_first: bool = False,
+    limit: int | None = 500,
+    **filters,
+) -> list[Reservation]:
+    """Reservations visible to ``viewer`` meeting the filters (time filters by overlap)."""
+    query = with_people_and_machines(filtered_reservations(viewer=viewer, **filters))
     order = Reservation.start_at.desc() if newest_first else Reservation.start_at
     query = query.order_by(order, Reservation.id)
     if limit:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +22,7 @@ from fablab.accounts.auth import manager_required
 from fablab.accounts.models import User
 from fablab.bookings import calendar
 from fablab.bookings.checkin import record_attendance
+from fablab.bookings.export import csv_lines
 from fablab.bookings.forms import (
     BookingForm,
     CancelForm,
@@ -21,11 +31,20 @@ from fablab.bookings.forms import (
     MoveForm,
     choices,
 )
+from fablab.bookings.listing import (
+    Cursor,
+    InvalidCursor,
+    PersonSearch,
+    all_rows,
+    count_of,
+    find_person,
+    page_of,
+)
 from fablab.bookings.models import ACTIVE_STATUSES
 from fablab.bookings.queries import (
+    filtered_reservations,
     get_machine_or_404,
     get_reservation_for,
-    get_user_or_404,
     list_reservations,
 )
 from fablab.bookings.rules import RuleViolation, resolve_rules
@@ -251,32 +270,115 @@ def move(reservation_id: int):
 # -- manager views ----------------------------------------------------------------
 
 
-def _people() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.active).order_by(User.name)))
+PAGE_SIZE = 50
+# Counting every booking of a ten-year history costs a scan: past this, say "more than".
+COUNT_CAP = 1000
 
 
-@bp.get("/bookings/manage")
-@manager_required
-def manage():
+def _person_search(form) -> PersonSearch:
+    """The person a manager typed, or the one a link (``user_id``) designates."""
+    if form.person.data:
+        return find_person(form.person.data)
+    if form.user_id.data:
+        user = db.session.get(User, form.user_id.data)
+        if user is not None:
+            form.person.data = f"{user.display_name} <{user.email}>"
+            return PersonSearch(text=form.person.data, person=user, matches=[user])
+    return PersonSearch(text="")
+
+
+def _manage_filters():
+    """The filter form, the person search and the query of the bookings they select."""
     form = FilterForm(request.args)
     form.machine_id.choices = choices([(0, "—")] + [(m.id, m.name) for m in bookable_machines()])
-    form.user_id.choices = choices([(0, "—")] + [(u.id, u.display_name) for u in _people()])
     form.validate()
     zone = lab_zone()
     start = form.start.data and datetime.combine(form.start.data, datetime.min.time(), zone)
     end = form.end.data and datetime.combine(
         form.end.data + timedelta(days=1), datetime.min.time(), zone
     )
-    rows = list_reservations(
+    search = _person_search(form)
+    query = filtered_reservations(
         viewer=current_user,
         machine_id=form.machine_id.data or None,
-        user_id=form.user_id.data or None,
+        user_id=search.person.id if search.person else (-1 if search.found_nobody else None),
+        user_ids=search.ids if search.person is None else None,
         status=form.status.data or None,
         start=start or None,
         end=end or None,
-        newest_first=True,
     )
-    return render_template("bookings/manage.html", form=form, rows=rows, cancel_form=CancelForm())
+    return form, search, query
+
+
+def _filter_args(form) -> dict:
+    """The filters as query-string arguments, for the paging and export links."""
+    return {
+        name: value
+        for name, value in request.args.items()
+        if name in {f.name for f in form} and name not in ("cursor", "user_id") and value
+    } | ({"person": form.person.data} if form.person.data else {})
+
+
+@bp.get("/bookings/manage")
+@manager_required
+def manage():
+    form, search, query = _manage_filters()
+    try:
+        cursor = Cursor.decode(request.args["cursor"]) if request.args.get("cursor") else None
+    except InvalidCursor as error:
+        flash(error.message, "error")
+        cursor = None
+    page = page_of(query, cursor=cursor, limit=PAGE_SIZE)
+    exact = search.person is not None or bool(form.machine_id.data)
+    total = count_of(query, cap=None if exact else COUNT_CAP)
+    return render_template(
+        "bookings/manage.html",
+        form=form,
+        search=search,
+        page=page,
+        rows=page.rows,
+        total=total,
+        total_capped=not exact and total > COUNT_CAP,
+        count_cap=COUNT_CAP,
+        on_first_page=cursor is None,
+        filter_args=_filter_args(form),
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.get("/bookings/manage/export.csv")
+@manager_required
+def export_bookings():
+    """The whole filtered list as CSV, written out while it is read (no page, no limit)."""
+    _form, _search, query = _manage_filters()
+    stamp = utcnow().astimezone(lab_zone()).strftime("%Y%m%d-%H%M")
+    return Response(
+        stream_with_context(csv_lines(all_rows(query))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="bookings-{stamp}.csv"'},
+    )
+
+
+def _chosen_person(form: ManagerBookingForm) -> tuple[User | None, PersonSearch]:
+    """The one active person the manager picked, or None with the error beside the field."""
+    if form.person.data:
+        search = find_person(form.person.data, active_only=True)
+    else:
+        user = db.session.get(User, form.user_id.data) if form.user_id.data else None
+        active = user is not None and user.active
+        search = PersonSearch(text="", person=user if active else None)
+    if search.person is not None:
+        return search.person, search
+    if search.matches:
+        message = _(
+            "%(num)d people match: type more of the name, or the e-mail.", num=len(search.matches)
+        )
+    elif search.text:
+        message = _("Nobody matches this name or e-mail.")
+    else:
+        message = _("Choose the person to book for.")
+    form.person.errors = [*form.person.errors, message]
+    return None, search
 
 
 @bp.route("/bookings/manage/new", methods=["GET", "POST"])
@@ -284,14 +386,17 @@ def manage():
 def book_for_someone():
     form = ManagerBookingForm(data={"day": _date_arg("day")} if request.method == "GET" else None)
     form.machine_id.choices = choices((m.id, m.name) for m in bookable_machines())
-    form.user_id.choices = choices((u.id, f"{u.display_name} <{u.email}>") for u in _people())
     if request.method == "GET" and request.args.get("machine_id", "").isdigit():
         form.machine_id.data = int(request.args["machine_id"])
     status = 200
-    times = form.instants() if form.validate_on_submit() else None
+    search = PersonSearch(text="")
+    valid = form.validate_on_submit()
+    times = form.instants() if valid else None
+    if valid:
+        user, search = _chosen_person(form)
+        times = times if user is not None else None
     if times is not None:
         machine = get_machine_or_404(form.machine_id.data)
-        user = get_user_or_404(form.user_id.data)
         company = user.company if form.on_company_account.data else None
         try:
             create_reservation(
@@ -315,4 +420,4 @@ def book_for_someone():
             status = apply_domain_error(form, error)
     elif request.method == "POST":
         status = 422
-    return render_template("bookings/book_for.html", form=form), status
+    return render_template("bookings/book_for.html", form=form, search=search), status

@@ -1,0 +1,121 @@
+"""``python -m bench``: throwaway labs on SQLite (and PostgreSQL when installed), timed."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import print_table, summary, write_json
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--bookings", type=int, default=100_000)
+    parser.add_argument("--machines", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per figure (median)")
+    parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
+    parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
+    return parser.parse_args(argv)
+
+
+def config_for(url: str, folder: str):
+    from config import Config
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = "bench-" + "x" * 48  # noqa: S105  (a throwaway database)
+        UPLOAD_FOLDER = os.path.join(folder, "uploads")
+        SCHEDULER_LOCK_FILE = os.path.join(folder, "scheduler.lock")
+        MAIL_BACKEND = "locmem"
+        FABLAB_BASE_URL = "http://127.0.0.1"
+
+    return BenchConfig
+
+
+def run_one(url: str, folder: str, args, *, bookings: int) -> dict:
+    """Build one lab at ``url`` and time it."""
+    from bench.dataset import build
+    from bench.measure import measure
+    from fablab import create_app
+    from fablab.extensions import db
+
+    app = create_app(config_for(url, folder))
+    started = time.perf_counter()
+    with app.app_context():
+        lab = build(people=args.people, bookings=bookings, machines=args.machines)
+        db.session.remove()
+    load_seconds = time.perf_counter() - started
+    timings = measure(app, lab, runs=args.runs, with_export=not args.no_export and bookings > 0)
+    with app.app_context():
+        db.engine.dispose()
+    return {"load_seconds": round(load_seconds, 2), "timings": timings}
+
+
+def bench_database(name: str, urls: tuple[str, str], folder: str, args) -> dict:
+    print(f"\n{name}: building the lab with history ({args.bookings:,} bookings)…", flush=True)
+    full = run_one(urls[0], folder, args, bookings=args.bookings)
+    print(f"  loaded in {full['load_seconds']} s; the same lab with no booking…", flush=True)
+    empty = run_one(urls[1], folder, args, bookings=0)
+    return summary(name, full, empty)
+
+
+def sqlite_urls(folder: str) -> tuple[str, str]:
+    return (
+        f"sqlite:///{os.path.join(folder, 'full.sqlite')}",
+        f"sqlite:///{os.path.join(folder, 'empty.sqlite')}",
+    )
+
+
+def postgresql_run(folder: str, args) -> dict | None:
+    from tests.pg import find_pg_bin, start_cluster
+
+    if find_pg_bin() is None:
+        print("\nPostgreSQL: not installed (no initdb found), skipped.")
+        return None
+    cluster = start_cluster()
+    try:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(cluster.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(sa.text("CREATE DATABASE bench_empty"))
+        engine.dispose()
+        empty = cluster.url.rsplit("/", 1)[0] + "/bench_empty"
+        return bench_database("PostgreSQL", (cluster.url, empty), folder, args)
+    finally:
+        cluster.stop()
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    folder = tempfile.mkdtemp(prefix="fablab-bench-")
+    results = []
+    try:
+        results.append(bench_database("SQLite", sqlite_urls(folder), folder, args))
+        if not args.no_postgresql:
+            pg = postgresql_run(folder, args)
+            if pg:
+                results.append(pg)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    for result in results:
+        print_table(result, args)
+    path = write_json(results, args, ROOT / "bench" / "results")
+    print(f"\nResults written to {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
