@@ -297,7 +297,9 @@ def _filter_args(form) -> dict:
     return {
         name: value
         for name, value in request.args.items()
-        if name in {f.name for f in form} and name not in ("cursor", "user_id") and value
+        if name in {f.name for f in form}
+        and name not in ("cursor", "user_id", "person")
+        and value not in ("", "0")
     } | ({"person": form.person.data} if form.person.data else {})
 
 
