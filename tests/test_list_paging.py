@@ -155,6 +155,12 @@ def test_the_csv_export_holds_the_whole_filtered_list(db, login_as, manager, his
     assert rows[-1]["start"] == "2027-03-02T09:00+01:00"
     everything = client.get("/bookings/manage/export.csv").get_data(as_text=True)
     assert len(list(csv.DictReader(io.StringIO(everything)))) == 120
+    several = client.get("/bookings/manage/export.csv?person=a").get_data(as_text=True)
+    assert {r["email"] for r in csv.DictReader(io.StringIO(several))} == {
+        "ada@example.org",
+        "alan@example.org",
+        "grace@example.org",
+    }
 
 
 def test_the_csv_export_never_hands_a_formula_to_a_spreadsheet(

@@ -34,8 +34,8 @@ from fablab.bookings.listing import (
     Cursor,
     InvalidCursor,
     PersonSearch,
-    all_rows,
     count_of,
+    export_rows,
     find_person,
     page_of,
 )
@@ -337,7 +337,7 @@ def export_bookings():
     _form, _search, query = _manage_filters()
     stamp = utcnow().astimezone(lab_zone()).strftime("%Y%m%d-%H%M")
     return Response(
-        stream_with_context(csv_lines(all_rows(query))),
+        stream_with_context(csv_lines(export_rows(query))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="bookings-{stamp}.csv"'},
     )
