@@ -23,6 +23,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--bookings", type=int, default=100_000)
     parser.add_argument("--machines", type=int, default=30)
+    parser.add_argument(
+        "--small-bookings",
+        type=int,
+        default=1000,
+        help="bookings of the small lab each figure is compared with (same people, machines)",
+    )
     parser.add_argument("--runs", type=int, default=15, help="timed runs per figure (median)")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
@@ -56,7 +62,9 @@ def run_one(url: str, folder: str, args, *, bookings: int) -> dict:
         lab = build(people=args.people, bookings=bookings, machines=args.machines)
         db.session.remove()
     load_seconds = time.perf_counter() - started
-    timings = measure(app, lab, runs=args.runs, with_export=not args.no_export and bookings > 0)
+    timings = measure(
+        app, lab, runs=args.runs, with_export=not args.no_export and bookings == args.bookings
+    )
     with app.app_context():
         db.engine.dispose()
     return {"load_seconds": round(load_seconds, 2), "timings": timings}
@@ -65,15 +73,19 @@ def run_one(url: str, folder: str, args, *, bookings: int) -> dict:
 def bench_database(name: str, urls: tuple[str, str], folder: str, args) -> dict:
     print(f"\n{name}: building the lab with history ({args.bookings:,} bookings)…", flush=True)
     full = run_one(urls[0], folder, args, bookings=args.bookings)
-    print(f"  loaded in {full['load_seconds']} s; the same lab with no booking…", flush=True)
-    empty = run_one(urls[1], folder, args, bookings=0)
-    return summary(name, full, empty)
+    print(
+        f"  loaded in {full['load_seconds']} s; "
+        f"the same lab with {args.small_bookings:,} bookings…",
+        flush=True,
+    )
+    small = run_one(urls[1], folder, args, bookings=args.small_bookings)
+    return summary(name, full, small)
 
 
 def sqlite_urls(folder: str) -> tuple[str, str]:
     return (
         f"sqlite:///{os.path.join(folder, 'full.sqlite')}",
-        f"sqlite:///{os.path.join(folder, 'empty.sqlite')}",
+        f"sqlite:///{os.path.join(folder, 'small.sqlite')}",
     )
 
 
@@ -89,10 +101,10 @@ def postgresql_run(folder: str, args) -> dict | None:
 
         engine = sa.create_engine(cluster.url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(sa.text("CREATE DATABASE bench_empty"))
+            connection.execute(sa.text("CREATE DATABASE bench_small"))
         engine.dispose()
-        empty = cluster.url.rsplit("/", 1)[0] + "/bench_empty"
-        return bench_database("PostgreSQL", (cluster.url, empty), folder, args)
+        small = cluster.url.rsplit("/", 1)[0] + "/bench_small"
+        return bench_database("PostgreSQL", (cluster.url, small), folder, args)
     finally:
         cluster.stop()
 
