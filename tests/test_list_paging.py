@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -234,6 +235,9 @@ def test_the_api_refuses_bad_paging(login_as, manager, history, frozen):
     bad = client.get("/api/v1/reservations?cursor=xyz")
     assert bad.status_code == 422 and bad.get_json()["field"] == "cursor"
     assert client.get(f"/api/v1/reservations?cursor={cursor}&order=oldest").status_code == 422
+    for forged in (b"dn.1.99999999999", b"dn.99999999999999999999.1", b"xx.1.1", b"dn.1"):
+        token = base64.urlsafe_b64encode(forged).decode()
+        assert client.get(f"/api/v1/reservations?cursor={token}").status_code == 422
     assert len(client.get(f"/api/v1/reservations?cursor={cursor}&limit=3").get_json()) == 3
 
 

@@ -24,6 +24,7 @@ from fablab.bookings.models import Reservation
 from fablab.bookings.queries import with_people_and_machines
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.forms import LARGEST_INTEGER
 from fablab.machines.models import Machine
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,6 +62,8 @@ class Cursor:
             if flags[0] not in "ad" or flags[1] not in "np" or len(flags) != 2:
                 raise ValueError(flags)
             start_at = EPOCH + timedelta(microseconds=int(micros))
+            if not 0 < int(row_id) <= LARGEST_INTEGER:
+                raise ValueError(row_id)
             return cls(start_at, int(row_id), flags[0] == "d", flags[1] == "p")
         except (ValueError, IndexError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise InvalidCursor(field="cursor") from None
