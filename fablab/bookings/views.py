@@ -374,9 +374,8 @@ def book_for_someone():
         form.machine_id.data = int(request.args["machine_id"])
     status = 200
     search = PersonSearch(text="")
-    valid = form.validate_on_submit()
-    times = form.instants() if valid else None
-    if valid:
+    times = form.instants() if form.validate_on_submit() else None
+    if request.method == "POST":  # the person's error shows beside the others
         user, search = _chosen_person(form)
         times = times if user is not None else None
     if times is not None:
