@@ -23,6 +23,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--bookings", type=int, default=100_000)
     parser.add_argument("--machines", type=int, default=30)
+    parser.add_argument(
+        "--small-bookings",
+        type=int,
+        default=1000,
+        help="bookings of the small lab each figure is compared with (same people, machines)",
+    )
     parser.add_argument("--runs", type=int, default=15, help="timed runs per figure (median)")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
@@ -43,10 +49,9 @@ def config_for(url: str, folder: str):
     return BenchConfig
 
 
-def run_one(url: str, folder: str, args, *, bookings: int) -> dict:
-    """Build one lab at ``url`` and time it."""
+def build_lab(url: str, folder: str, args, *, bookings: int):
+    """A migrated, filled lab at ``url``: (app, lab, seconds it took)."""
     from bench.dataset import build
-    from bench.measure import measure
     from fablab import create_app
     from fablab.extensions import db
 
@@ -55,25 +60,35 @@ def run_one(url: str, folder: str, args, *, bookings: int) -> dict:
     with app.app_context():
         lab = build(people=args.people, bookings=bookings, machines=args.machines)
         db.session.remove()
-    load_seconds = time.perf_counter() - started
-    timings = measure(app, lab, runs=args.runs, with_export=not args.no_export and bookings > 0)
-    with app.app_context():
-        db.engine.dispose()
-    return {"load_seconds": round(load_seconds, 2), "timings": timings}
+    return app, lab, round(time.perf_counter() - started, 2)
 
 
 def bench_database(name: str, urls: tuple[str, str], folder: str, args) -> dict:
+    """Both labs on one database engine, timed side by side."""
+    from bench.measure import export_timing, measure_side_by_side
+    from fablab.extensions import db
+
     print(f"\n{name}: building the lab with history ({args.bookings:,} bookings)…", flush=True)
-    full = run_one(urls[0], folder, args, bookings=args.bookings)
-    print(f"  loaded in {full['load_seconds']} s; the same lab with no booking…", flush=True)
-    empty = run_one(urls[1], folder, args, bookings=0)
-    return summary(name, full, empty)
+    app, lab, seconds = build_lab(urls[0], folder, args, bookings=args.bookings)
+    print(f"  loaded in {seconds} s; the same lab with {args.small_bookings:,} bookings…")
+    small_app, small_lab, _ = build_lab(urls[1], folder, args, bookings=args.small_bookings)
+    print(f"  timing, {args.runs} runs of each figure…", flush=True)
+    timings, small_timings = measure_side_by_side(
+        [(app, lab), (small_app, small_lab)], runs=args.runs
+    )
+    if not args.no_export:
+        timings.append(export_timing(app, lab))
+    for each in (app, small_app):
+        with each.app_context():
+            db.engine.dispose()
+    full = {"load_seconds": seconds, "timings": timings}
+    return summary(name, full, {"timings": small_timings})
 
 
 def sqlite_urls(folder: str) -> tuple[str, str]:
     return (
         f"sqlite:///{os.path.join(folder, 'full.sqlite')}",
-        f"sqlite:///{os.path.join(folder, 'empty.sqlite')}",
+        f"sqlite:///{os.path.join(folder, 'small.sqlite')}",
     )
 
 
@@ -89,10 +104,10 @@ def postgresql_run(folder: str, args) -> dict | None:
 
         engine = sa.create_engine(cluster.url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(sa.text("CREATE DATABASE bench_empty"))
+            connection.execute(sa.text("CREATE DATABASE bench_small"))
         engine.dispose()
-        empty = cluster.url.rsplit("/", 1)[0] + "/bench_empty"
-        return bench_database("PostgreSQL", (cluster.url, empty), folder, args)
+        small = cluster.url.rsplit("/", 1)[0] + "/bench_small"
+        return bench_database("PostgreSQL", (cluster.url, small), folder, args)
     finally:
         cluster.stop()
 

@@ -64,6 +64,14 @@ def _deep_cursor(depth: int) -> str | None:
     return Cursor(row.start_at, row.id).encode() if row else None
 
 
+def _manager_client(app: Flask, lab: Lab):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(lab.manager_id)
+        session["_fresh"] = True
+    return client
+
+
 def _open_days(first: date, count: int) -> list[date]:
     days, day = [], first
     while len(days) < count:
@@ -73,12 +81,9 @@ def _open_days(first: date, count: int) -> list[date]:
     return days
 
 
-def measure(app: Flask, lab: Lab, *, runs: int, with_export: bool) -> list[Timing]:
-    """Every figure of the benchmark on ``app``'s database."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(lab.manager_id)
-        session["_fresh"] = True
+def figures(app: Flask, lab: Lab) -> list[tuple[str, Callable[[int], object]]]:
+    """Every figure of the benchmark on ``app``'s database: (name, call of run n)."""
+    client = _manager_client(app, lab)
     bearer = {"Authorization": f"Bearer {lab.manager_token}"}
     baseline_url = "/healthz" if "/healthz" in {r.rule for r in app.url_map.iter_rules()} else None
     with app.app_context():
@@ -113,7 +118,7 @@ def measure(app: Flask, lab: Lab, *, runs: int, with_export: bool) -> list[Timin
     first = lab.machine_ids[0]
     baseline = baseline_url or "/api/v1/me"
     deep_url = f"/bookings/manage?cursor={deep}" if deep else "/bookings/manage"
-    figures = [
+    return [
         (f"baseline: GET {baseline}", get(baseline, bearer)),
         ("All bookings, first page", get("/bookings/manage")),
         ("All bookings, one person", get(f"/bookings/manage?person={lab.busiest_person_email}")),
@@ -125,8 +130,32 @@ def measure(app: Flask, lab: Lab, *, runs: int, with_export: bool) -> list[Timin
         ("API availability, one week", get(f"/api/v1/machines/{first}/availability?{window}")),
         ("API booking POST", post_booking),
     ]
-    timings = [timed(name, call, runs) for name, call in figures]
-    if with_export:
-        export = get("/bookings/manage/export.csv")
-        timings.append(timed("CSV export of every booking (1 run)", export, 1, warmup=0))
+
+
+def measure_side_by_side(
+    labs: list[tuple[Flask, Lab]], *, runs: int, warmup: int = 2
+) -> list[list[Timing]]:
+    """The figures of several labs, their runs interleaved so that the machine's load
+    (other processes, CPU frequency) weighs the same on each: the ratios stay fair."""
+    calls = [figures(app, lab) for app, lab in labs]
+    timings = [[Timing(name) for name, _call in lab_calls] for lab_calls in calls]
+    for index in range(len(calls[0])):
+        for n in range(warmup + runs):
+            for lab_calls, lab_timings in zip(calls, timings, strict=True):
+                started = time.perf_counter()
+                lab_calls[index][1](n)
+                elapsed = time.perf_counter() - started
+                if n >= warmup:
+                    lab_timings[index].runs.append(elapsed)
     return timings
+
+
+def export_timing(app: Flask, lab: Lab) -> Timing:
+    """One full CSV export of every booking (read to the last byte)."""
+    client = _manager_client(app, lab)
+    return timed(
+        "CSV export of every booking (1 run)",
+        lambda _n: _ok(client.get("/bookings/manage/export.csv", buffered=True)),
+        1,
+        warmup=0,
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
@@ -155,6 +156,12 @@ def test_the_csv_export_holds_the_whole_filtered_list(db, login_as, manager, his
     assert rows[-1]["start"] == "2027-03-02T09:00+01:00"
     everything = client.get("/bookings/manage/export.csv").get_data(as_text=True)
     assert len(list(csv.DictReader(io.StringIO(everything)))) == 120
+    several = client.get("/bookings/manage/export.csv?person=a").get_data(as_text=True)
+    assert {r["email"] for r in csv.DictReader(io.StringIO(several))} == {
+        "ada@example.org",
+        "alan@example.org",
+        "grace@example.org",
+    }
 
 
 def test_the_csv_export_never_hands_a_formula_to_a_spreadsheet(
@@ -228,6 +235,9 @@ def test_the_api_refuses_bad_paging(login_as, manager, history, frozen):
     bad = client.get("/api/v1/reservations?cursor=xyz")
     assert bad.status_code == 422 and bad.get_json()["field"] == "cursor"
     assert client.get(f"/api/v1/reservations?cursor={cursor}&order=oldest").status_code == 422
+    for forged in (b"dn.1.99999999999", b"dn.99999999999999999999.1", b"xx.1.1", b"dn.1"):
+        token = base64.urlsafe_b64encode(forged).decode()
+        assert client.get(f"/api/v1/reservations?cursor={token}").status_code == 422
     assert len(client.get(f"/api/v1/reservations?cursor={cursor}&limit=3").get_json()) == 3
 
 

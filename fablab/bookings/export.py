@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from fablab.bookings.models import Reservation
 from fablab.timeutil import lab_zone
 
 HEADER = [
@@ -32,30 +31,32 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _local(instant) -> str:
-    return instant.astimezone(lab_zone()).isoformat(timespec="minutes") if instant else ""
+def row_cells(row, zone) -> list[str]:
+    """One booking (a row of ``listing.export_rows``) as CSV cells, times in the lab's zone."""
 
+    def local(instant) -> str:
+        return instant.astimezone(zone).isoformat(timespec="minutes") if instant else ""
 
-def row_cells(r: Reservation) -> list[str]:
     return [
-        str(r.id),
-        _local(r.start_at),
-        _local(r.end_at),
-        _cell(r.machine.name),
-        _cell(r.user.name),
-        _cell(r.user.email),
-        _cell(r.company.legal_name if r.company_id and r.company else ""),
-        r.status,
-        _local(r.checked_in_at),
-        _local(r.completed_at),
-        _local(r.cancelled_at),
-        _cell(r.cancel_reason),
-        _cell(r.note),
+        str(row.id),
+        local(row.start_at),
+        local(row.end_at),
+        _cell(row.machine),
+        _cell(row.person),
+        _cell(row.email),
+        _cell(row.company),
+        row.status,
+        local(row.checked_in_at),
+        local(row.completed_at),
+        local(row.cancelled_at),
+        _cell(row.cancel_reason),
+        _cell(row.note),
     ]
 
 
-def csv_lines(rows: Iterable[Reservation]) -> Iterator[str]:
+def csv_lines(rows: Iterable) -> Iterator[str]:
     """The header, then one CSV line per booking, in the order given."""
+    zone = lab_zone()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -68,7 +69,7 @@ def csv_lines(rows: Iterable[Reservation]) -> Iterator[str]:
     writer.writerow(HEADER)
     yield flush()
     for count, row in enumerate(rows, 1):
-        writer.writerow(row_cells(row))
+        writer.writerow(row_cells(row, zone))
         if count % 200 == 0:
             yield flush()
     yield flush()

@@ -18,12 +18,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from fablab.accounts.models import User
+from fablab.accounts.models import Company, User
 from fablab.accounts.services import search_users
 from fablab.bookings.models import Reservation
 from fablab.bookings.queries import with_people_and_machines
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.forms import LARGEST_INTEGER
+from fablab.machines.models import Machine
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PEOPLE_SHOWN = 20
@@ -60,6 +62,8 @@ class Cursor:
             if flags[0] not in "ad" or flags[1] not in "np" or len(flags) != 2:
                 raise ValueError(flags)
             start_at = EPOCH + timedelta(microseconds=int(micros))
+            if not 0 < int(row_id) <= LARGEST_INTEGER:
+                raise ValueError(row_id)
             return cls(start_at, int(row_id), flags[0] == "d", flags[1] == "p")
         except (ValueError, IndexError, OverflowError, binascii.Error, UnicodeDecodeError):
             raise InvalidCursor(field="cursor") from None
@@ -126,17 +130,41 @@ def count_of(query: sa.Select, *, cap: int | None = None) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
 
 
-def all_rows(query: sa.Select, *, newest_first: bool = True, batch: int = 1000) -> Iterator:
-    """Every row of ``query`` in order, read one keyset page at a time (for exports)."""
+def export_rows(query: sa.Select, *, batch: int = 2000) -> Iterator[sa.Row]:
+    """Every row of ``query`` newest first, as plain rows with the machine's and person's
+    names (no ORM objects: an export may hold years), read one keyset batch at a time."""
+    query = (
+        query.with_only_columns(
+            Reservation.id,
+            Reservation.start_at,
+            Reservation.end_at,
+            Reservation.status,
+            Reservation.checked_in_at,
+            Reservation.completed_at,
+            Reservation.cancelled_at,
+            Reservation.cancel_reason,
+            Reservation.note,
+            Machine.name.label("machine"),
+            User.name.label("person"),
+            User.email,
+            Company.legal_name.label("company"),
+            maintain_column_froms=False,
+        )
+        .select_from(Reservation)
+        .join(Machine, Reservation.machine_id == Machine.id)
+        .join(User, Reservation.user_id == User.id)
+        .outerjoin(Company, Reservation.company_id == Company.id)
+        .order_by(Reservation.start_at.desc(), Reservation.id.desc())
+        .limit(batch)
+    )
     cursor = None
     while True:
-        page = page_of(query, newest_first=newest_first, cursor=cursor, limit=batch)
-        yield from page.rows
-        for row in page.rows:  # the session need not keep what was already written out
-            db.session.expunge(row)
-        if page.next_cursor is None:
+        page = query if cursor is None else query.where(_beyond(cursor, descending=True))
+        rows = db.session.execute(page).all()
+        yield from rows
+        if len(rows) < batch:
             return
-        cursor = page.next_cursor
+        cursor = Cursor(rows[-1].start_at, rows[-1].id)
 
 
 # -- people -----------------------------------------------------------------------
@@ -191,7 +219,7 @@ def find_person(text: str, *, active_only: bool = False) -> PersonSearch:
     if len(matches) == 1:
         search.person = matches[0]
     elif matches:
-        search.ids = query.with_only_columns(User.id).order_by(None)
+        search.ids = query.with_only_columns(User.id).order_by(None).correlate(None)
     return search
 
 

@@ -35,8 +35,8 @@ from fablab.bookings.listing import (
     Cursor,
     InvalidCursor,
     PersonSearch,
-    all_rows,
     count_of,
+    export_rows,
     find_person,
     page_of,
 )
@@ -315,7 +315,9 @@ def _filter_args(form) -> dict:
     return {
         name: value
         for name, value in request.args.items()
-        if name in {f.name for f in form} and name not in ("cursor", "user_id") and value
+        if name in {f.name for f in form}
+        and name not in ("cursor", "user_id", "person")
+        and value not in ("", "0")
     } | ({"person": form.person.data} if form.person.data else {})
 
 
@@ -353,7 +355,7 @@ def export_bookings():
     _form, _search, query = _manage_filters()
     stamp = utcnow().astimezone(lab_zone()).strftime("%Y%m%d-%H%M")
     return Response(
-        stream_with_context(csv_lines(all_rows(query))),
+        stream_with_context(csv_lines(export_rows(query))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="bookings-{stamp}.csv"'},
     )
@@ -390,9 +392,8 @@ def book_for_someone():
         form.machine_id.data = int(request.args["machine_id"])
     status = 200
     search = PersonSearch(text="")
-    valid = form.validate_on_submit()
-    times = form.instants() if valid else None
-    if valid:
+    times = form.instants() if form.validate_on_submit() else None
+    if request.method == "POST":  # the person's error shows beside the others
         user, search = _chosen_person(form)
         times = times if user is not None else None
     if times is not None:
