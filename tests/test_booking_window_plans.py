@@ -84,13 +84,30 @@ def test_overlap_and_availability_read_the_window_not_the_history(db, make_machi
     assert plan["Actual Rows"] == 0
 
 
-def test_sqlite_reads_the_window_through_the_blocked_until_index(db, make_machine):
+def test_sqlite_reads_the_window_through_the_blocked_until_index(db, make_machine, make_user):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the SQLite plan")
-    machine = make_machine()
+    machine, user = make_machine(), make_user()
+    # Some history, so that SQLite has a choice of index to make.
+    db.session.execute(
+        sa.insert(Reservation),
+        [
+            {
+                "machine_id": machine.id,
+                "user_id": user.id,
+                "start_at": WINDOW_START - timedelta(hours=2 * n),
+                "end_at": WINDOW_START - timedelta(hours=2 * n - 1),
+                "blocked_until": WINDOW_START - timedelta(hours=2 * n - 1),
+                "status": "confirmed",
+            }
+            for n in range(1, 2001)
+        ],
+    )
+    db.session.commit()
+    # As availability asks it: in time order (which tempts SQLite to walk (machine, start_at)).
     statement = active_in_window(
         machine.id, WINDOW_START, WINDOW_START + timedelta(hours=1), "sqlite"
-    )
+    ).order_by(Reservation.start_at)
     compiled = statement.compile(
         dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True}
     )
@@ -101,6 +118,7 @@ def test_sqlite_reads_the_window_through_the_blocked_until_index(db, make_machin
     details = " ".join(row[-1] for row in plan)
     assert "ix_reservations_machine_blocked_until" in details, details
     assert "blocked_until>?" in details.replace(" ", ""), details
+    assert "start_at<?" not in details.replace(" ", ""), details
 
 
 def test_a_booking_next_to_history_is_still_refused_when_it_overlaps(db, make_machine, make_user):

@@ -140,7 +140,10 @@ def meets_window(start: datetime, end: datetime, dialect: str) -> sa.ColumnEleme
     if dialect == "postgresql":
         booked = sa.func.tstzrange(Reservation.start_at, Reservation.blocked_until, "[)")
         return booked.op("&&")(sa.func.tstzrange(start, end, "[)"))
-    return sa.and_(Reservation.blocked_until > start, Reservation.start_at < end)
+    # SQLite would pick (machine_id, start_at) and walk every booking before the window;
+    # a unary + keeps start_at out of index choice (SQLite's documented way to steer it).
+    start_at = sa.literal_column("+reservations.start_at", type_=Reservation.start_at.type)
+    return sa.and_(Reservation.blocked_until > start, start_at < end)
 
 
 def active_in_window(machine_id: int, start: datetime, end: datetime, dialect: str) -> sa.Select:
