@@ -15,8 +15,12 @@ from fablab.timeutil import to_local, utcnow
 
 def seed_billing() -> None:
     """Runs inside the caller's transaction, after the demo accounts exist."""
-    get_billing_settings()
+    settings = get_billing_settings()
+    settings.legal_form = settings.legal_form or "Association loi 1901"
+    settings.registration = settings.registration or "RNA W691234567"
     member = db.session.scalar(sa.select(User).where(User.email == "member@example.org"))
+    if member is not None and not member.address:
+        member.address = "5 place des Terreaux\n69001 Lyon"
     company = db.session.scalar(sa.select(Company).where(Company.legal_name == "Demo Industries"))
     if member is not None:
         charge_membership(user=member, year=to_local(utcnow()).year)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -24,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy
+from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy, VatRegime
 from fablab.forms import Form
 
 
@@ -116,6 +117,12 @@ class CreditNoteForm(Form):
         minimum=Decimal("0.01"),
         description=_l("Leave empty to cancel the whole invoice."),
     )
+    line = SelectField(
+        _l("Line credited"),
+        coerce=int,
+        default=0,
+        description=_l("An amount is credited at the VAT rate of the line it credits."),
+    )
 
 
 class PaymentForm(Form):
@@ -153,7 +160,7 @@ class BillingSettingsForm(Form):
         _l("Payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]
     )
     late_payment_text = TextAreaField(
-        _l("Late-payment mentions"), validators=[DataRequired(), Length(max=2000)]
+        _l("Late-payment mentions (companies)"), validators=[DataRequired(), Length(max=2000)]
     )
     invoice_prefix = StringField(
         _l("Invoice number prefix"),
@@ -167,6 +174,38 @@ class BillingSettingsForm(Form):
     membership_fee_public = euros_field(_l("Yearly membership fee, public (€)"))
     membership_fee_reduced = euros_field(_l("Yearly membership fee, reduced rate (€)"))
     membership_fee_company = euros_field(_l("Yearly membership fee, company employees (€)"))
+    legal_form = StringField(
+        _l("Legal form"),
+        validators=[Length(max=100)],
+        description=_l("For example: Association loi 1901, SAS, SCIC SARL."),
+    )
+    share_capital = StringField(
+        _l("Share capital"),
+        validators=[Length(max=40)],
+        description=_l("For a company, e.g. 10 000 €. Leave empty for an association."),
+    )
+    registration = StringField(
+        _l("RCS or RNA registration"),
+        validators=[Length(max=120)],
+        description=_l("For example: RCS Lyon 123 456 789, or RNA W691234567."),
+    )
+    vat_regime = SelectField(
+        _l("VAT"),
+        choices=[
+            (VatRegime.NORMAL.value, _l("VAT charged at each line's rate")),
+            (VatRegime.FRANCHISE.value, _l("No VAT: franchise (art. 293 B du CGI)")),
+            (VatRegime.EXEMPT.value, _l("No VAT: non-profit exemption (art. 261-7-1° b du CGI)")),
+        ],
+    )
+    vat_on_debits = BooleanField(
+        _l("VAT on services paid on debits (option)"),
+        description=_l("Otherwise VAT on services is due when the customer pays (encaissements)."),
+    )
+    late_payment_text_private = TextAreaField(
+        _l("Payment mentions for private persons"),
+        validators=[Length(max=2000)],
+        description=_l("The penalties and the 40 € indemnity above apply to companies only."),
+    )
 
     def validate_credit_note_prefix(self, field):
         if field.data == self.invoice_prefix.data:

@@ -34,6 +34,7 @@ from fablab.billing.models import Charge, DocType, Invoice, Payment
 from fablab.billing.payments import balance_of, last_reminder, record_payment, send_reminder
 from fablab.billing.runs import parse_month, previous_month, run_monthly_invoicing
 from fablab.billing.settings import get_billing_settings
+from fablab.billing.text import rate_text
 from fablab.billing.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -218,6 +219,10 @@ def _manager_invoice(invoice_id: int) -> Invoice:
 def credit_note(invoice_id: int):
     invoice = _manager_invoice(invoice_id)
     form = CreditNoteForm()
+    form.line.choices = [(0, _("All lines, in proportion to each VAT rate"))] + [
+        (line.position, f"{line.position}. {line.description} ({rate_text(line.vat_rate_bp)})")
+        for line in invoice.lines
+    ]
     if form.validate_on_submit():
         amount = to_cents(form.amount.data) if form.amount.data is not None else None
         try:
@@ -226,6 +231,7 @@ def credit_note(invoice_id: int):
                 reason=form.reason.data,
                 amount_excl_cents=amount,
                 issued_by=current_user,
+                line_position=form.line.data or None,
             )
             queue_invoice_mail(credit)
         except DomainError as error:
@@ -358,8 +364,15 @@ def settings():
             "late_payment_text",
             "invoice_prefix",
             "credit_note_prefix",
+            "legal_form",
+            "share_capital",
+            "registration",
+            "vat_regime",
+            "vat_on_debits",
+            "late_payment_text_private",
         ):
-            setattr(current, name, getattr(form, name).data)
+            value = getattr(form, name).data
+            setattr(current, name, value.strip() if isinstance(value, str) else value)
         for name in FEE_FIELDS:
             cents = to_cents(getattr(form, f"membership_fee_{name}").data)
             setattr(current, f"membership_fee_{name}_cents", cents)
