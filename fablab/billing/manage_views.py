@@ -16,7 +16,7 @@ from fablab.accounts.auth import manager_required
 from fablab.accounts.models import Company, User
 from fablab.billing import charges as charge_service
 from fablab.billing import exports
-from fablab.billing.chain import verify_chain
+from fablab.billing.integrity import verify_all
 from fablab.billing.forms import (
     BillingSettingsForm,
     ChargeForm,
@@ -343,7 +343,7 @@ def _csv(text: str, filename: str) -> Response:
 @bp.get("/billing/verify")
 @manager_required
 def verify():
-    return render_template("billing/verify.html", report=verify_chain())
+    return render_template("billing/verify.html", report=verify_all())
 
 
 FEE_FIELDS = ("member", "public", "reduced", "company")
