@@ -16,7 +16,6 @@ from fablab.accounts.auth import manager_required
 from fablab.accounts.models import Company, User
 from fablab.billing import charges as charge_service
 from fablab.billing import exports
-from fablab.billing.integrity import verify_all
 from fablab.billing.forms import (
     BillingSettingsForm,
     ChargeForm,
@@ -28,6 +27,7 @@ from fablab.billing.forms import (
     to_cents,
     to_milli,
 )
+from fablab.billing.integrity import verify_all
 from fablab.billing.invoices import issue_credit_note, issue_invoice
 from fablab.billing.mails import queue_invoice_mail
 from fablab.billing.models import Charge, DocType, Invoice, Payment

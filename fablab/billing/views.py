@@ -127,3 +127,4 @@ def invoice_pdf_download(invoice_id: int):
 
 
 from fablab.billing import manage_views  # noqa: E402,F401  (registers the manager's routes)
+from fablab.billing.accounting import views as accounting_views  # noqa: E402,F401
