@@ -218,3 +218,21 @@ def test_closing_from_the_page_gives_an_archive_with_a_manifest(
     assert manifest["chain_head_hash"] == closing.chain_head_hash
     totals = json.loads(closing.totals_json)
     assert totals["period"]["invoices"] == 2 and totals["period"]["credit_notes"] == 1
+
+
+def test_the_api_gives_managers_the_fec_the_vat_and_the_closings(
+    db, client, login_as, manager, member, make_company, make_user
+):
+    a_year_of_business(db, client, login_as, manager, member, make_company, make_user)
+    login_as(manager)
+    fec = client.get("/api/v1/accounting/fec?year=2026")
+    assert fec.status_code == 200
+    check_fec_rules(parse_fec(fec.get_data(as_text=True)))
+    vat = client.get("/api/v1/accounting/vat?start=2026-10-01&end=2026-10-31").get_json()
+    assert {row["vat_rate_bp"] for row in vat} == {2000, 550}
+    assert client.get("/api/v1/accounting/closings").get_json() == []
+    assert client.get("/api/v1/accounting/fec?year=1900").status_code == 422
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/accounting/fec", "/api/v1/accounting/vat"} <= set(paths)
+    login_as(member)
+    assert client.get("/api/v1/accounting/fec?year=2026").status_code == 403
