@@ -1,4 +1,5 @@
-"""The PDF of an issued document is made once, at issue, and kept with its SHA-256.
+"""The PDF of an issued document is made once, at issue, and kept with its SHA-256
+(a company's is a Factur-X PDF: fablab/billing/facturx.py).
 
 It is served as stored, so what the customer received and what the inspector
 downloads years later are the same bytes, whatever the code became since.
@@ -28,6 +29,10 @@ def store_pdf(invoice: Invoice) -> InvoiceFile:
     if existing is not None:
         return existing
     data = invoice_pdf(invoice)
+    if invoice.company_id is not None:  # companies get Factur-X (EN 16931)
+        from fablab.billing.facturx import with_facturx
+
+        data = with_facturx(invoice, data)
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
