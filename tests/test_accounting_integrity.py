@@ -181,3 +181,40 @@ def test_a_closed_period_refuses_documents_and_payments_dated_inside(db, member,
         db.session.rollback()
         with pytest.raises(PeriodClosed):
             issue_credit_note(invoice=invoice, reason="Late")
+
+
+def pay_in_thread(app, invoice_id, results):
+    from fablab.billing.payments import PaymentError
+    from fablab.extensions import db as _db
+    from fablab.transaction import commit, rollback
+
+    with app.app_context(), app.test_request_context():
+        try:
+            invoice = _db.session.get(Invoice, invoice_id)
+            record_payment(invoice=invoice, amount_cents=200, method="card")
+            commit()
+            results.append("paid")
+        except PaymentError:
+            rollback()
+            results.append("refused")
+        except Exception as error:  # noqa: BLE001  (reported by the test)
+            rollback()
+            results.append(repr(error))
+
+
+def test_concurrent_payments_never_overpay_and_keep_the_payment_chain(app, db, member):
+    import threading
+
+    invoice = issue_invoice(charges=[a_charge(member, key=1, price=1000)], user=member)  # 12 €
+    db.session.commit()
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=pay_in_thread, args=(app, invoice.id, results)) for _ in range(10)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["paid"] * 6 + ["refused"] * 4
+    code, output = verify(app)
+    assert code == 0, output

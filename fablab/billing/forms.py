@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -52,7 +53,8 @@ def at_most_decimals(places: int):
 
 
 def euros_field(label, required=True, minimum=Decimal("0"), description=""):
-    validators = [DataRequired() if required else Optional()]
+    # InputRequired, not DataRequired: 0 € is a valid amount (a free membership).
+    validators = [InputRequired() if required else Optional()]
     validators += [NumberRange(min=minimum, max=Decimal("1000000")), at_most_decimals(2)]
     return DecimalField(label, places=2, validators=validators, description=description)
 
