@@ -118,3 +118,26 @@ def test_a_payment_dated_in_a_closed_month_is_refused_on_the_form(
         assert "is closed" in body or "est clôturée" in body
     db.session.expire_all()
     assert invoice.payments == []
+
+
+def test_overdue_invoices_are_reminded_on_the_set_days_in_the_customers_language(
+    app, client, login_as, db, manager, make_user, outbox
+):
+    from fablab.billing.jobs import overdue_reminders_job
+
+    customer = make_user(email="client@example.org", locale="fr")
+    with time_machine.travel(datetime(2026, 9, 1, 9, tzinfo=UTC), tick=False):
+        a_charge(customer, key=1)
+        db.session.commit()
+        login_as(manager).post(f"/billing/customers/user/{customer.id}/invoice")
+    invoice = db.session.query(Invoice).one()  # due on 1 October (30 days)
+    outbox.clear()
+    sent = []
+    for day in (5, 8, 9, 31, 31):  # October: 4, 7, 8, 30 and again 30 days late
+        moment = datetime(2026, 10, day, 9, tzinfo=UTC)
+        with time_machine.travel(moment, tick=False), app.app_context():
+            sent.append(overdue_reminders_job())
+    assert sent == [0, 1, 0, 1, 0]
+    assert len(outbox) == 2 and all("Relance" in m.subject for m in outbox)
+    page = login_as(customer).get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert page.count("client@example.org") >= 2  # both reminders logged on the invoice

@@ -203,11 +203,22 @@ class BillingSettingsForm(Form):
         _l("VAT on services paid on debits (option)"),
         description=_l("Otherwise VAT on services is due when the customer pays (encaissements)."),
     )
+    reminder_days = StringField(
+        _l("Automatic reminders (days after the due date)"),
+        validators=[Length(max=60)],
+        description=_l("For example 7, 30, 60. Leave empty for no automatic reminder."),
+    )
     late_payment_text_private = TextAreaField(
         _l("Payment mentions for private persons"),
         validators=[Length(max=2000)],
         description=_l("The penalties and the 40 € indemnity above apply to companies only."),
     )
+
+    def validate_reminder_days(self, field):
+        from fablab.billing.reminders import parse_days
+
+        if parse_days(field.data or "") is None:
+            raise ValidationError(_l("Days separated by commas, e.g. 7, 30, 60."))
 
     def validate_credit_note_prefix(self, field):
         if field.data == self.invoice_prefix.data:

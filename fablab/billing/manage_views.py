@@ -370,6 +370,7 @@ def settings():
             "vat_regime",
             "vat_on_debits",
             "late_payment_text_private",
+            "reminder_days",
         ):
             value = getattr(form, name).data
             setattr(current, name, value.strip() if isinstance(value, str) else value)

@@ -138,6 +138,10 @@ class BillingSettings(db.Model):
     chart_of_accounts: Mapped[str] = mapped_column(
         sa.Text, default=DEFAULT_CHART, server_default=DEFAULT_CHART
     )
+    # Days after the due date when an unpaid invoice is reminded automatically ("" = never).
+    reminder_days: Mapped[str] = mapped_column(
+        sa.String(60), default="7,30,60", server_default="7,30,60"
+    )
 
     def membership_fee_for(self, category: str) -> int:
         return int(getattr(self, f"membership_fee_{category}_cents", 0) or 0)

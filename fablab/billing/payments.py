@@ -116,6 +116,17 @@ def last_reminder(invoice: Invoice) -> InvoiceReminder | None:
     )
 
 
+def reminders_sent(invoice: Invoice) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(InvoiceReminder.id)).where(
+                InvoiceReminder.invoice_id == invoice.id
+            )
+        )
+        or 0
+    )
+
+
 def send_reminder(*, invoice: Invoice, sent_by: User | None = None) -> InvoiceReminder:
     """E-mail a payment reminder (sent after commit) and keep a trace of it."""
     from fablab.billing.mails import queue_reminder_mail

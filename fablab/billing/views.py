@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from fablab.billing.files import stored_pdf
 from fablab.billing.invoices import invoices_of
-from fablab.billing.models import Invoice, Payment
+from fablab.billing.models import Invoice, InvoiceReminder, Payment
 from fablab.billing.payments import balance_of
 from fablab.billing.text import decimal_text, quantity_text, rate_text, seller_lines, service_text
 from fablab.billing.vat import breakdown
@@ -100,9 +100,15 @@ def invoice_detail(invoice_id: int):
     payments = db.session.scalars(
         sa.select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.received_on)
     ).all()
+    reminders = db.session.scalars(
+        sa.select(InvoiceReminder)
+        .where(InvoiceReminder.invoice_id == invoice.id)
+        .order_by(InvoiceReminder.sent_at)
+    ).all()
     return render_template(
         "billing/invoice.html",
         invoice=invoice,
+        reminders=reminders,
         balance=balance_of(invoice) if not invoice.is_credit_note else None,
         credit_notes=credit_notes,
         payments=payments,

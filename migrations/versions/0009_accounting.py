@@ -105,6 +105,7 @@ def upgrade():
         )
         batch.add_column(_text("late_payment_text_private", None, DEFAULT_PRIVATE_PAYMENT_TEXT))
         batch.add_column(_text("chart_of_accounts", None, DEFAULT_CHART))
+        batch.add_column(_text("reminder_days", 60, "7,30,60"))
         batch.create_check_constraint(
             op.f("ck_billing_settings_vat_regime_known"),
             "vat_regime IN ('normal', 'franchise', 'exempt')",
@@ -203,6 +204,7 @@ def downgrade():
     with op.batch_alter_table("billing_settings") as batch:
         batch.drop_constraint(op.f("ck_billing_settings_vat_regime_known"), type_="check")
         for column in (
+            "reminder_days",
             "chart_of_accounts",
             "late_payment_text_private",
             "vat_on_debits",
