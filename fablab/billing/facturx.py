@@ -56,9 +56,7 @@ def _category(rate_bp: int, mention: str) -> dict:
     return {"BT-118": "E", "BT-119": "0.00", "BT-120": mention or "Exonération de TVA"}
 
 
-def facturx_data(invoice: Invoice) -> dict:
-    """The EN 16931 fields of a document (a credit note is type 381 with positive amounts)."""
-    sign = -1 if invoice.is_credit_note else 1
+def _lines(invoice: Invoice, sign: int) -> list[dict]:
     lines = []
     for line in invoice.lines:
         category = _category(line.vat_rate_bp, invoice.vat_mention)
@@ -75,7 +73,11 @@ def facturx_data(invoice: Invoice) -> dict:
         if line.service_date:
             row["BT-134"] = row["BT-135"] = line.service_date
         lines.append(row)
-    vat_rows = [
+    return lines
+
+
+def _vat_rows(invoice: Invoice, sign: int) -> list[dict]:
+    return [
         {
             "BT-116": _money(sign * rate.base_cents),
             "BT-117": _money(sign * rate.vat_cents),
@@ -83,6 +85,9 @@ def facturx_data(invoice: Invoice) -> dict:
         }
         for rate in breakdown(invoice)
     ]
+
+
+def _parties(invoice: Invoice) -> dict:
     legal_info = ", ".join(
         part
         for part in (
@@ -92,12 +97,7 @@ def facturx_data(invoice: Invoice) -> dict:
         )
         if part
     )
-    data = {
-        "BT-24": LEVEL2BT_24[LEVEL],
-        "BT-1": invoice.number,
-        "BT-2": invoice.issue_date,
-        "BT-3": "381" if invoice.is_credit_note else "380",
-        "BT-5": "EUR",
+    return {
         "BG-4": _party(
             invoice.seller_legal_name or invoice.seller_name,
             invoice.seller_address,
@@ -111,29 +111,43 @@ def facturx_data(invoice: Invoice) -> dict:
             invoice.buyer_siret,
             invoice.buyer_vat_number,
         ),
-        "BG-25": lines,
-        "BG-23": vat_rows,
+    }
+
+
+def _terms(invoice: Invoice) -> dict:
+    if invoice.is_credit_note and invoice.credited_invoice is not None:
+        credited = invoice.credited_invoice
+        return {"BG-3": [{"BT-25": credited.number, "BT-26": credited.issue_date}]}
+    return {
+        "BT-9": invoice.due_date,
+        "BT-20": f"Paiement à {invoice.payment_terms_days} jours",
+    }
+
+
+def facturx_data(invoice: Invoice) -> dict:
+    """The EN 16931 fields of a document (a credit note is type 381 with positive amounts)."""
+    sign = -1 if invoice.is_credit_note else 1
+    dates = invoice.service_dates
+    notes = [text for text in (invoice.vat_mention, invoice.late_payment_text) if text]
+    data = {
+        "BT-24": LEVEL2BT_24[LEVEL],
+        "BT-1": invoice.number,
+        "BT-2": invoice.issue_date,
+        "BT-3": "381" if invoice.is_credit_note else "380",
+        "BT-5": "EUR",
+        "BT-72": dates[1] if dates else invoice.issue_date,  # date of the service
+        **_parties(invoice),
+        **_terms(invoice),
+        "BG-25": _lines(invoice, sign),
+        "BG-23": _vat_rows(invoice, sign),
         "BT-106": _money(sign * invoice.total_excl_cents),
         "BT-109": _money(sign * invoice.total_excl_cents),
         "BT-110": _money(sign * invoice.total_vat_cents),
         "BT-112": _money(sign * invoice.total_incl_cents),
         "BT-115": _money(sign * invoice.total_incl_cents),
     }
-    dates = invoice.service_dates
-    data["BT-72"] = dates[1] if dates else invoice.issue_date  # date of the service
-    notes = [text for text in (invoice.vat_mention, invoice.late_payment_text) if text]
     if notes:
         data["BG-1"] = [{"BT-22": text} for text in notes]
-    if invoice.is_credit_note and invoice.credited_invoice is not None:
-        data["BG-3"] = [
-            {
-                "BT-25": invoice.credited_invoice.number,
-                "BT-26": invoice.credited_invoice.issue_date,
-            }
-        ]
-    else:
-        data["BT-9"] = invoice.due_date
-        data["BT-20"] = f"Paiement à {invoice.payment_terms_days} jours"
     return data
 
 

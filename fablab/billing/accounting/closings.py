@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import json
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -77,28 +77,14 @@ def close_period(
     start, end = period_of(kind, year, month)
     lock_chain()  # nobody issues or pays while we close
     _check_closable(start, end)
-    head = db.session.scalar(sa.select(Invoice).order_by(Invoice.chain_seq.desc()).limit(1))
-    payment = last_payment()
-    previous = _last_closing()
-    closed_at = utcnow()
-    header = {
-        "kind": kind,
-        "period_start": start.isoformat(),
-        "period_end": end.isoformat(),
-        "closed_at": closed_at.isoformat(),
-        "last_chain_seq": head.chain_seq if head else 0,
-        "chain_head_hash": head.content_hash if head else GENESIS,
-        "last_payment_seq": payment.chain_seq if payment else 0,
-        "payments_head_hash": payment.content_hash if payment else GENESIS,
-        "prev_archive_sha256": previous.archive_sha256 if previous else GENESIS,
-    }
+    header = _header(kind, start, end)
     totals = period_totals(start, end)
     archive = build_archive(start=start, end=end, header=header, totals=totals)
     closing = AccountingClosing(
         kind=kind,
         period_start=start,
         period_end=end,
-        closed_at=closed_at,
+        closed_at=datetime.fromisoformat(header["closed_at"]),
         closed_by_id=closed_by.id if closed_by else None,
         documents_count=chain_counter(),
         last_chain_seq=header["last_chain_seq"],
@@ -113,6 +99,24 @@ def close_period(
     db.session.add(closing)
     db.session.flush()
     return closing
+
+
+def _header(kind: str, start: date, end: date) -> dict:
+    """What the manifest records: the period, the chain heads now, the previous archive."""
+    head = db.session.scalar(sa.select(Invoice).order_by(Invoice.chain_seq.desc()).limit(1))
+    payment = last_payment()
+    previous = _last_closing()
+    return {
+        "kind": kind,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "closed_at": utcnow().isoformat(),
+        "last_chain_seq": head.chain_seq if head else 0,
+        "chain_head_hash": head.content_hash if head else GENESIS,
+        "last_payment_seq": payment.chain_seq if payment else 0,
+        "payments_head_hash": payment.content_hash if payment else GENESIS,
+        "prev_archive_sha256": previous.archive_sha256 if previous else GENESIS,
+    }
 
 
 def verify_closings() -> list[tuple[str, str]]:
