@@ -161,3 +161,15 @@ def test_the_pdf_carries_the_mentions_and_the_vat_table(db, member, client, logi
     assert "40 €" not in body
     credit_body = text(credit)
     assert "chéance" not in credit_body and "Due date" not in credit_body
+
+
+def test_the_billing_dashboard_warns_while_the_identity_is_incomplete(
+    db, client, login_as, manager, lab_settings
+):
+    assert "No invoice can be issued" not in login_as(manager).get("/billing/").get_data(
+        as_text=True
+    )
+    lab_settings.siret = ""
+    db.session.commit()
+    page = login_as(manager).get("/billing/").get_data(as_text=True)
+    assert "No invoice can be issued until the lab settings give its SIRET" in page

@@ -27,6 +27,7 @@ from fablab.billing.forms import (
     to_cents,
     to_milli,
 )
+from fablab.billing.identity import missing_seller_fields
 from fablab.billing.integrity import verify_all
 from fablab.billing.invoices import issue_credit_note, issue_invoice
 from fablab.billing.mails import queue_invoice_mail
@@ -75,7 +76,12 @@ def dashboard():
         for (kind, ident), charges in groups.items()
     ]
     run_form = MonthRunForm(month=previous_month(_today()).strftime("%Y-%m"))
-    return render_template("billing/dashboard.html", customers=customers, run_form=run_form)
+    return render_template(
+        "billing/dashboard.html",
+        customers=customers,
+        run_form=run_form,
+        missing_identity=missing_seller_fields(),
+    )
 
 
 @bp.post("/billing/run")
