@@ -71,6 +71,7 @@ def seed_demo_command(if_empty: bool) -> None:
     )
 
 
+from fablab.billing.accounting.cli import accounting_group  # noqa: E402
 from fablab.billing.cli import invoices_group  # noqa: E402
 from fablab.calendars.cli import calendars_group  # noqa: E402
 from fablab.events.cli import events_group  # noqa: E402
@@ -82,6 +83,7 @@ COMMANDS = [
     create_token_command,
     seed_demo_command,
     invoices_group,
+    accounting_group,
     scheduler_command,
     usage_group,
     calendars_group,

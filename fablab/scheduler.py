@@ -61,6 +61,7 @@ JOBS: list[Job] = [
     Job("usage.poll_octoprint", usage_jobs.poll_octoprint, 60),
     Job("usage.close_stale_sessions", usage_jobs.close_stale_sessions_job, 900),
     Job("billing.monthly_invoicing", billing_jobs.monthly_invoicing_job, 3600),
+    Job("billing.overdue_reminders", billing_jobs.overdue_reminders_job, 3600),
 ]
 
 

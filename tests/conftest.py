@@ -124,8 +124,32 @@ def empty_database() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # Issued documents refuse DELETE (0009_accounting): lift the guards while emptying.
+            guards = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE '%\\_nodelete' ESCAPE '\\'"
+            ).all()
+            for name, _sql in guards:
+                connection.exec_driver_sql(f"DROP TRIGGER {name}")
             for table in tables:
                 connection.execute(table.delete())
+            for _name, sql in guards:
+                connection.exec_driver_sql(sql)
+
+
+def _lab_identity() -> None:
+    """The seller identity an invoice needs (issuing is refused while it is empty)."""
+    from fablab.machines.models import LabSettings
+
+    _db.session.add(
+        LabSettings(
+            id=1,
+            legal_name="Association Fab Lab Test",
+            siret="12345678900011",
+            address="1 rue du Test\n69001 Lyon",
+        )
+    )
+    _db.session.commit()
 
 
 @pytest.fixture
@@ -137,6 +161,7 @@ def app(_migrated_app):
     """
     with _migrated_app.app_context():
         use_deferred_transactions()
+        _lab_identity()
         yield _migrated_app
         _db.session.remove()
         empty_database()

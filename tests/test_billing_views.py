@@ -190,8 +190,15 @@ def test_journal_and_vat_exports(client, login_as, issue, manager, member):
     journal = client.get("/billing/exports/journal.csv").get_data(as_text=True)
     assert journal.splitlines()[0] == "date,number,type,customer,excl_vat,vat,incl_vat,credits"
     assert f"{invoice.number},invoice,Alex Member,19.99,4.00,23.99," in journal
+    # A service: its VAT is due when paid (encaissements), not when invoiced.
     vat = client.get("/billing/exports/vat.csv").get_data(as_text=True)
-    assert f"{invoice.issue_date:%Y-%m},20.00,19.99,4.00,23.99" in vat
+    assert f"{invoice.issue_date:%Y-%m},20.00" not in vat
+    client.post(
+        f"/billing/invoices/{invoice.id}/payments",
+        data={"amount": "23.99", "method": "transfer", "received_on": invoice.issue_date},
+    )
+    vat = client.get("/billing/exports/vat.csv").get_data(as_text=True)
+    assert f"{invoice.issue_date:%Y-%m},20.00,19.99,4.00,23.99,08" in vat
 
 
 def test_monthly_run_button_refuses_a_bad_month(client, login_as, manager):

@@ -53,7 +53,8 @@ def test_an_invoice_has_a_number_of_the_year_seller_buyer_and_totals(db, member,
     assert (invoice.total_excl_cents, invoice.total_vat_cents) == (3999, 800)
     assert invoice.total_incl_cents == 4799
     assert (invoice.due_date - invoice.issue_date).days == 30
-    assert "40 €" in invoice.late_payment_text
+    # A private person: no late-payment penalties nor 40 € indemnity (B2B only).
+    assert "40 €" not in invoice.late_payment_text
     assert all(charge.is_invoiced for charge in charges)
 
 
@@ -66,6 +67,7 @@ def test_company_invoice_carries_the_company_identity(db, make_company, make_use
     assert invoice.buyer_name == "Demo Industries"
     assert invoice.buyer_vat_number == "FR99123456789"
     assert invoice.buyer_siret == "12345678900011"
+    assert "40 €" in invoice.late_payment_text
 
 
 def test_charges_are_never_invoiced_twice(db, member):

@@ -84,6 +84,11 @@ class SignupForm(Form):
 class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    address = TextAreaField(
+        _l("Postal address"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Printed on your invoices."),
+    )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 

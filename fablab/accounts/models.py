@@ -66,6 +66,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Postal address, printed on the person's invoices (a French invoice names the buyer's).
+    address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     locale: Mapped[str] = mapped_column(sa.String(5), default="fr")
     role: Mapped[str] = mapped_column(sa.String(20), default=Role.MEMBER.value)
     category: Mapped[str] = mapped_column(sa.String(20), default=Category.MEMBER.value)

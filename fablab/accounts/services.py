@@ -135,10 +135,14 @@ def authenticate(*, email: str, password: str) -> User | None:
     return user
 
 
-def update_profile(*, user: User, name: str, phone: str, locale: str) -> None:
+def update_profile(
+    *, user: User, name: str, phone: str, locale: str, address: str | None = None
+) -> None:
     """Change what a person may change about themselves."""
     user.name = (name or "").strip()[:120]
     user.phone = (phone or "").strip()[:40]
+    if address is not None:
+        user.address = address.strip()[:500]
     if locale in LANGUAGES:
         user.locale = locale
     db.session.flush()

@@ -182,7 +182,11 @@ def update_profile():
     if not form.validate_on_submit():
         return render_profile(422, profile_form=form)
     services.update_profile(
-        user=current_user, name=form.name.data, phone=form.phone.data, locale=form.locale.data
+        user=current_user,
+        name=form.name.data,
+        phone=form.phone.data,
+        locale=form.locale.data,
+        address=form.address.data or "",
     )
     commit()
     session["locale"] = current_user.locale

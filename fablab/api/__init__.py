@@ -36,6 +36,7 @@ def protect_session_writes():
 
 # Route modules register themselves on the blueprint.
 from fablab.api import (  # noqa: E402,F401
+    accounting,
     billing,
     calendars,
     core,

@@ -20,7 +20,7 @@ class InvoiceSummarySchema(Schema):
     number = fields.String(metadata={"example": "F-2026-000123"})
     type = fields.String(metadata={"enum": [d.value for d in DocType]})
     issue_date = fields.Date()
-    due_date = fields.Date()
+    due_date = fields.Date(allow_none=True, metadata={"description": "Null for a credit note"})
     buyer = fields.String()
     company_id = fields.Integer(allow_none=True)
     credits = fields.String(allow_none=True, metadata={"description": "Credited invoice number"})
@@ -43,7 +43,7 @@ def invoice_json(invoice: Invoice) -> dict:
             "number": invoice.number,
             "type": invoice.doc_type,
             "issue_date": invoice.issue_date,
-            "due_date": invoice.due_date,
+            "due_date": None if invoice.is_credit_note else invoice.due_date,
             "buyer": invoice.buyer_name,
             "company_id": invoice.company_id,
             "credits": invoice.credited_invoice.number if invoice.credited_invoice else None,

@@ -13,19 +13,47 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from fablab.billing.models import Invoice
+from fablab.billing.models import DocumentCounter, Invoice
+from fablab.billing.numbering import CHAIN
 from fablab.extensions import db
 
 GENESIS = "0" * 64
 
 
 def canonical_content(invoice: Invoice) -> dict:
-    """What the hash covers (works on a document not yet flushed)."""
+    """What the hash covers (works on a document not yet flushed).
+
+    Version 2 (every document issued since 0009_accounting) also covers who issued
+    it and when, the seller's legal identity, the VAT mention and regime, and each
+    line's kind and service date: every printed field.
+    """
+    content = _content_v1(invoice)
+    if (invoice.hash_version or 1) >= 2:
+        content["hash_version"] = invoice.hash_version
+        content["issued_at"] = invoice.issued_at.astimezone(UTC).isoformat(timespec="microseconds")
+        content["issued_by_id"] = invoice.issued_by_id
+        content["seller"].update(
+            legal_form=invoice.seller_legal_form,
+            share_capital=invoice.seller_share_capital,
+            registration=invoice.seller_registration,
+        )
+        content["vat_mention"] = invoice.vat_mention
+        content["vat_on_debits"] = bool(invoice.vat_on_debits)
+        by_position = {line.position: line for line in invoice.lines}
+        for line in content["lines"]:
+            source = by_position[line["position"]]
+            line["kind"] = source.kind
+            line["service_date"] = source.service_date.isoformat() if source.service_date else None
+    return content
+
+
+def _content_v1(invoice: Invoice) -> dict:
     credited = invoice.credited_invoice.number if invoice.credited_invoice else None
     return {
         "doc_type": invoice.doc_type,
@@ -93,20 +121,41 @@ def last_hash() -> str:
     return value or GENESIS
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChainReport:
+    """``problems``: every broken document as (number, what is wrong), in chain order."""
+
     ok: bool
     count: int
     broken_number: str | None = None
     problem: str = ""
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, number: str, problem: str) -> None:
+        if self.ok:
+            self.ok, self.broken_number, self.problem = False, number, problem
+        self.problems.append((number, problem))
+
+
+def chain_counter() -> int:
+    """How many documents the issuing counter says were ever chained."""
+    value = db.session.scalar(
+        sa.select(DocumentCounter.last_number).where(
+            DocumentCounter.doc_type == CHAIN, DocumentCounter.year == 0
+        )
+    )
+    return int(value or 0)
 
 
 def verify_chain(batch: int = 500) -> ChainReport:
-    """Walk every document in issue order and check positions, links and hashes."""
-    previous = GENESIS
-    expected_seq = 1
-    count = 0
-    last_seq = 0
+    """Walk every document in issue order; check positions, links, hashes and the counter.
+
+    Reports every broken document, not only the first. The issuing counter is kept
+    apart from the documents: a document removed at the end of the chain leaves
+    the counter ahead of the last position, and is reported.
+    """
+    report = ChainReport(ok=True, count=0)
+    previous, expected_seq, last_seq, last_number = GENESIS, 1, 0, ""
     while True:
         documents = db.session.scalars(
             sa.select(Invoice)
@@ -116,15 +165,23 @@ def verify_chain(batch: int = 500) -> ChainReport:
             .options(selectinload(Invoice.lines), selectinload(Invoice.credited_invoice))
         ).all()
         if not documents:
-            return ChainReport(ok=True, count=count)
+            break
         for document in documents:
             problem = _check(document, previous, expected_seq)
             if problem:
-                return ChainReport(False, count, document.number, problem)
+                report.add(document.number, problem)
             previous = document.content_hash
-            expected_seq += 1
-            count += 1
-            last_seq = document.chain_seq
+            expected_seq = document.chain_seq + 1
+            report.count += 1
+            last_seq, last_number = document.chain_seq, document.number
+    counter = chain_counter()
+    if counter != last_seq:
+        report.add(
+            last_number or "-",
+            f"the issuing counter is at {counter} but the last document is at position "
+            f"{last_seq}: documents after it were deleted",
+        )
+    return report
 
 
 def _check(document: Invoice, previous: str, expected_seq: int) -> str:

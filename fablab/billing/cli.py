@@ -18,19 +18,25 @@ def invoices_group() -> None:
 
 
 @invoices_group.command("verify")
-def verify_command() -> None:
-    """Walk the hash chain of every invoice and credit note; exit 1 at the first broken one."""
-    from fablab.billing.chain import verify_chain
+@click.option(
+    "--anchor",
+    multiple=True,
+    help="An archive checksum kept outside (closing receipt); it must still be there.",
+)
+def verify_command(anchor: tuple[str, ...]) -> None:
+    """Check the documents' and payments' chains, stored PDFs and closings; exit 1 if broken.
 
-    report = verify_chain()
+    Every broken item is listed, the first one on the "BROKEN at" line.
+    """
+    from fablab.billing.integrity import verify_all
+
+    report = verify_all(anchors=anchor)
     if report.ok:
         click.echo(f"OK: {report.count} documents, the chain is intact.")
         return
-    click.echo(
-        f"BROKEN at {report.broken_number}: {report.problem} "
-        f"({report.count} documents before it are intact).",
-        err=True,
-    )
+    click.echo(f"BROKEN at {report.broken_number}: {report.problem}", err=True)
+    for label, problem in report.problems[1:]:
+        click.echo(f"BROKEN at {label}: {problem}", err=True)
     sys.exit(1)
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 
+from fablab.billing.accounting.vat_report import VatRow, vat_rows
 from fablab.billing.invoices import issue_date_range
 from fablab.billing.models import Invoice
 
@@ -48,35 +47,16 @@ def journal_csv(start: date, end: date) -> str:
     return out.getvalue()
 
 
-@dataclass
-class VatRow:
-    month: str
-    vat_rate_bp: int
-    base_cents: int = 0
-    vat_cents: int = 0
-
-    @property
-    def incl_cents(self) -> int:
-        return self.base_cents + self.vat_cents
-
-
 def vat_summary(start: date, end: date) -> list[VatRow]:
-    """Taxable base and VAT per month of issue and per VAT rate (credit notes deducted)."""
-    rows: dict[tuple[str, int], VatRow] = defaultdict(lambda: VatRow("", 0))
-    for invoice in issue_date_range(start, end):
-        month = invoice.issue_date.strftime("%Y-%m")
-        for line in invoice.lines:
-            row = rows[(month, line.vat_rate_bp)]
-            row.month, row.vat_rate_bp = month, line.vat_rate_bp
-            row.base_cents += line.amount_excl_cents
-            row.vat_cents += line.vat_cents
-    return [rows[key] for key in sorted(rows)]
+    """Base and VAT due per month and rate: on the document for goods and the débits
+    option, on payment for services otherwise (fablab/billing/accounting/vat_report.py)."""
+    return vat_rows(start, end)
 
 
 def vat_summary_csv(start: date, end: date) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["month", "vat_rate_percent", "base_excl_vat", "vat", "incl_vat"])
+    writer.writerow(["month", "vat_rate_percent", "base_excl_vat", "vat", "incl_vat", "ca3_line"])
     for row in vat_summary(start, end):
         writer.writerow(
             [
@@ -85,6 +65,7 @@ def vat_summary_csv(start: date, end: date) -> str:
                 _decimal(row.base_cents),
                 _decimal(row.vat_cents),
                 _decimal(row.incl_cents),
+                row.ca3_line,
             ]
         )
     return out.getvalue()

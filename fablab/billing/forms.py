@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -25,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy
+from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy, VatRegime
 from fablab.forms import Form
 
 
@@ -52,7 +53,8 @@ def at_most_decimals(places: int):
 
 
 def euros_field(label, required=True, minimum=Decimal("0"), description=""):
-    validators = [DataRequired() if required else Optional()]
+    # InputRequired, not DataRequired: 0 € is a valid amount (a free membership).
+    validators = [InputRequired() if required else Optional()]
     validators += [NumberRange(min=minimum, max=Decimal("1000000")), at_most_decimals(2)]
     return DecimalField(label, places=2, validators=validators, description=description)
 
@@ -117,6 +119,12 @@ class CreditNoteForm(Form):
         minimum=Decimal("0.01"),
         description=_l("Leave empty to cancel the whole invoice."),
     )
+    line = SelectField(
+        _l("Line credited"),
+        coerce=int,
+        default=0,
+        description=_l("An amount is credited at the VAT rate of the line it credits."),
+    )
 
 
 class PaymentForm(Form):
@@ -158,7 +166,7 @@ class BillingSettingsForm(Form):
         _l("Payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]
     )
     late_payment_text = TextAreaField(
-        _l("Late-payment mentions"), validators=[DataRequired(), Length(max=2000)]
+        _l("Late-payment mentions (companies)"), validators=[DataRequired(), Length(max=2000)]
     )
     invoice_prefix = StringField(
         _l("Invoice number prefix"),
@@ -172,6 +180,49 @@ class BillingSettingsForm(Form):
     membership_fee_public = euros_field(_l("Yearly membership fee, public (€)"))
     membership_fee_reduced = euros_field(_l("Yearly membership fee, reduced rate (€)"))
     membership_fee_company = euros_field(_l("Yearly membership fee, company employees (€)"))
+    legal_form = StringField(
+        _l("Legal form"),
+        validators=[Length(max=100)],
+        description=_l("For example: Association loi 1901, SAS, SCIC SARL."),
+    )
+    share_capital = StringField(
+        _l("Share capital"),
+        validators=[Length(max=40)],
+        description=_l("For a company, e.g. 10 000 €. Leave empty for an association."),
+    )
+    registration = StringField(
+        _l("RCS or RNA registration"),
+        validators=[Length(max=120)],
+        description=_l("For example: RCS Lyon 123 456 789, or RNA W691234567."),
+    )
+    vat_regime = SelectField(
+        _l("VAT"),
+        choices=[
+            (VatRegime.NORMAL.value, _l("VAT charged at each line's rate")),
+            (VatRegime.FRANCHISE.value, _l("No VAT: franchise (art. 293 B du CGI)")),
+            (VatRegime.EXEMPT.value, _l("No VAT: non-profit exemption (art. 261-7-1° b du CGI)")),
+        ],
+    )
+    vat_on_debits = BooleanField(
+        _l("VAT on services paid on debits (option)"),
+        description=_l("Otherwise VAT on services is due when the customer pays (encaissements)."),
+    )
+    reminder_days = StringField(
+        _l("Automatic reminders (days after the due date)"),
+        validators=[Length(max=60)],
+        description=_l("For example 7, 30, 60. Leave empty for no automatic reminder."),
+    )
+    late_payment_text_private = TextAreaField(
+        _l("Payment mentions for private persons"),
+        validators=[Length(max=2000)],
+        description=_l("The penalties and the 40 € indemnity above apply to companies only."),
+    )
+
+    def validate_reminder_days(self, field):
+        from fablab.billing.reminders import parse_days
+
+        if parse_days(field.data or "") is None:
+            raise ValidationError(_l("Days separated by commas, e.g. 7, 30, 60."))
 
     def validate_credit_note_prefix(self, field):
         if field.data == self.invoice_prefix.data:

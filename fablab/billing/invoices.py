@@ -16,19 +16,22 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from fablab.accounts.models import Company, User
-from fablab.billing import pricing
+from fablab.billing import pricing, vat
 from fablab.billing.chain import document_hash, last_hash
-from fablab.billing.models import Charge, DocType, Invoice, InvoiceLine
+from fablab.billing.files import store_pdf
+from fablab.billing.identity import buyer_snapshot, check_seller_identity, seller_snapshot
+from fablab.billing.models import Charge, ChargeKind, DocType, Invoice, InvoiceLine
 from fablab.billing.numbering import (
     format_number,
     lock_chain,
     next_chain_position,
     next_number,
 )
+from fablab.billing.periods import check_open
 from fablab.billing.settings import get_billing_settings
+from fablab.billing.text import rate_text
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.machines.settings import get_settings
 from fablab.timeutil import to_local, utcnow
 
 
@@ -53,6 +56,8 @@ class LineDraft:
     unit_price_cents: int
     vat_rate_bp: int
     amount_excl_cents: int | None = None  # None: round(quantity × unit price)
+    kind: str = ChargeKind.OTHER.value
+    service_date: date | None = None
 
     def build(self, position: int) -> InvoiceLine:
         excl = self.amount_excl_cents
@@ -69,38 +74,9 @@ class LineDraft:
             amount_excl_cents=excl,
             vat_cents=vat,
             amount_incl_cents=excl + vat,
+            kind=self.kind,
+            service_date=self.service_date,
         )
-
-
-def _buyer_snapshot(user: User | None, company: Company | None) -> dict:
-    if company is not None:
-        return dict(
-            buyer_name=company.legal_name,
-            buyer_address=company.billing_address or "",
-            buyer_email=company.contact_email or "",
-            buyer_siret=company.siret or "",
-            buyer_vat_number=company.vat_number or "",
-        )
-    assert user is not None
-    return dict(
-        buyer_name=user.display_name,
-        buyer_address="",
-        buyer_email=user.email,
-        buyer_siret="",
-        buyer_vat_number="",
-    )
-
-
-def _seller_snapshot() -> dict:
-    lab = get_settings()
-    return dict(
-        seller_name=lab.name or "",
-        seller_legal_name=lab.legal_name or lab.name or "",
-        seller_address=lab.address or "",
-        seller_siret=lab.siret or "",
-        seller_vat_number=lab.vat_number or "",
-        seller_email=lab.email or "",
-    )
 
 
 def _issue(
@@ -116,11 +92,14 @@ def _issue(
 ) -> Invoice:
     if not drafts:
         raise InvoiceError(_l("Nothing to bill."))
+    check_seller_identity()
     settings = get_billing_settings()
-    chain_seq = next_chain_position()
     issued_at = utcnow()
     issue_date = to_local(issued_at).date()
-    prefix = settings.invoice_prefix if doc_type == DocType.INVOICE else settings.credit_note_prefix
+    check_open(issue_date)
+    chain_seq = next_chain_position()
+    credit = doc_type == DocType.CREDIT_NOTE
+    prefix = settings.credit_note_prefix if credit else settings.invoice_prefix
     sequence = next_number(doc_type, issue_date.year)
     lines = [draft.build(position) for position, draft in enumerate(drafts, start=1)]
     totals = pricing.document_totals([(line.amount_excl_cents, line.vat_rate_bp) for line in lines])
@@ -132,7 +111,8 @@ def _issue(
         chain_seq=chain_seq,
         issued_at=issued_at,
         issue_date=issue_date,
-        due_date=issue_date + timedelta(days=settings.payment_terms_days),
+        # A credit note is not paid by the customer: no due date, no penalties.
+        due_date=issue_date if credit else issue_date + timedelta(days=settings.payment_terms_days),
         period=period,
         user_id=user.id if user else None,
         company_id=company.id if company else None,
@@ -141,18 +121,35 @@ def _issue(
         total_excl_cents=totals.excl_cents,
         total_vat_cents=totals.vat_cents,
         total_incl_cents=totals.incl_cents,
-        payment_terms_days=settings.payment_terms_days,
-        late_payment_text=settings.late_payment_text,
+        payment_terms_days=0 if credit else settings.payment_terms_days,
+        late_payment_text=_late_payment_text(settings, company, credit),
         prev_hash=last_hash(),
         issued_by_id=issued_by.id if issued_by else None,
+        hash_version=2,
+        vat_mention=_vat_mention(settings, credited),
+        vat_on_debits=credited.vat_on_debits if credited else settings.vat_on_debits,
         lines=lines,
-        **_seller_snapshot(),
-        **_buyer_snapshot(user, company),
+        **seller_snapshot(settings),
+        **buyer_snapshot(user, company),
     )
     invoice.content_hash = document_hash(invoice)
     db.session.add(invoice)
     db.session.flush()
+    store_pdf(invoice)
     return invoice
+
+
+def _late_payment_text(settings, company: Company | None, credit: bool) -> str:
+    """Penalties and the 40 € indemnity are for businesses (art. L441-10 C. com.)."""
+    if credit:
+        return ""
+    return settings.late_payment_text if company is not None else settings.late_payment_text_private
+
+
+def _vat_mention(settings, credited: Invoice | None) -> str:
+    if credited is not None:
+        return credited.vat_mention  # a credit note follows its invoice's regime
+    return vat.regime_mention(settings.vat_regime)
 
 
 def _locked_uninvoiced(charges: list[Charge]) -> list[Charge]:
@@ -192,8 +189,17 @@ def issue_invoice(
             raise InvoiceError(_l("A charge belongs to another customer."))
     lock_chain()  # first the lock, then re-read what we bill
     charges = _locked_uninvoiced(charges)
+    regime = get_billing_settings().vat_regime
     drafts = [
-        LineDraft(c.description, c.unit, c.quantity_milli, c.unit_price_cents, c.vat_rate_bp)
+        LineDraft(
+            c.description,
+            c.unit,
+            c.quantity_milli,
+            c.unit_price_cents,
+            vat.regime_rate(regime, c.vat_rate_bp),
+            kind=c.kind,
+            service_date=to_local(c.occurred_at).date(),
+        )
         for c in charges
     ]
     invoice = _issue(
@@ -226,12 +232,16 @@ def issue_credit_note(
     reason: str,
     amount_excl_cents: int | None = None,
     issued_by: User | None = None,
+    line_position: int | None = None,
 ) -> Invoice:
     """A credit note (avoir) for an invoice.
 
     Without an amount it cancels the invoice exactly: every line copied with the
     opposite quantity, so each amount and VAT is the exact opposite. With an
-    amount (excl. VAT, positive) it is a single line at the invoice's VAT rate.
+    amount (excl. VAT, positive) it credits that amount at the rate of the line it
+    credits (``line_position``), or, without a line, spread over the invoice's
+    rates and kinds in proportion to their bases: VAT is never credited at a rate
+    the invoice did not carry.
     """
     if invoice.is_credit_note:
         raise InvoiceError(_l("A credit note cannot be credited."))
@@ -250,11 +260,13 @@ def issue_credit_note(
                 -line.quantity_milli,
                 line.unit_price_cents,
                 line.vat_rate_bp,
+                kind=line.kind,
+                service_date=line.service_date,
             )
             for line in invoice.lines
         ]
     else:
-        drafts = [_partial_line(invoice, amount_excl_cents, reason)]
+        drafts = _partial_lines(invoice, amount_excl_cents, reason, line_position)
     total_incl = pricing.document_totals(
         [(d.build(0).amount_excl_cents, d.vat_rate_bp) for d in drafts]
     ).incl_cents
@@ -271,20 +283,46 @@ def issue_credit_note(
     )
 
 
-def _partial_line(invoice: Invoice, amount_excl_cents: int, reason: str) -> LineDraft:
-    if amount_excl_cents <= 0:
-        raise InvoiceError(_l("The amount must be positive."), field="amount")
-    rates = {line.vat_rate_bp for line in invoice.lines}
-    rate = rates.pop() if len(rates) == 1 else get_settings().vat_rate_bp
+def _credit_draft(invoice: Invoice, text: str, cents: int, kind: str, rate: int) -> LineDraft:
     return LineDraft(
-        description=str(
-            _l("Credit on %(number)s: %(reason)s", number=invoice.number, reason=reason)
-        )[:300],
+        description=str(_l("Credit on %(number)s: %(reason)s", number=invoice.number, reason=text))[
+            :300
+        ],
         unit="unit",
         quantity_milli=-pricing.MILLI,
-        unit_price_cents=amount_excl_cents,
+        unit_price_cents=cents,
         vat_rate_bp=rate,
+        kind=kind,
     )
+
+
+def _partial_lines(
+    invoice: Invoice, amount_excl_cents: int, reason: str, line_position: int | None
+) -> list[LineDraft]:
+    if amount_excl_cents <= 0:
+        raise InvoiceError(_l("The amount must be positive."), field="amount")
+    if line_position:
+        line = next((li for li in invoice.lines if li.position == line_position), None)
+        if line is None:
+            raise InvoiceError(_l("This invoice has no such line."), field="line")
+        if amount_excl_cents > line.amount_excl_cents:
+            raise InvoiceError(_l("The amount is more than the line."), field="amount")
+        text = f"{reason} ({line.description})"
+        return [_credit_draft(invoice, text, amount_excl_cents, line.kind, line.vat_rate_bp)]
+    groups = sorted(vat.groups(invoice).items(), key=lambda item: (-item[0][1], item[0][0]))
+    parts = vat.split_pro_rata(amount_excl_cents, [base for _key, base in groups])
+    several = len(groups) > 1
+    return [
+        _credit_draft(
+            invoice,
+            f"{reason} ({rate_text(rate)})" if several else reason,
+            part,
+            kind,
+            rate,
+        )
+        for ((kind, rate), _base), part in zip(groups, parts, strict=True)
+        if part > 0
+    ]
 
 
 def invoices_of(*, user: User | None = None, company: Company | None = None) -> list[Invoice]:

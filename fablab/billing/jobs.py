@@ -29,3 +29,14 @@ def monthly_invoicing_job() -> int:
         commit()
     log.info("monthly invoicing %s: %d invoices", result.month, len(result.invoices))
     return len(result.invoices)
+
+
+def overdue_reminders_job() -> int:
+    """Send the reminders that are due today (safe to rerun). Returns how many were sent."""
+    from fablab.billing.reminders import send_due_reminders
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        sent = send_due_reminders(today=to_local(utcnow()).date())
+        commit()
+    log.info("overdue reminders: %d sent", len(sent))
+    return len(sent)

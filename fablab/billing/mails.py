@@ -28,7 +28,7 @@ def _link(invoice: Invoice) -> str:
 
 def queue_invoice_mail(invoice: Invoice) -> None:
     """Send the document to its buyer, PDF attached (after commit)."""
-    from fablab.billing.pdf import invoice_pdf
+    from fablab.billing.files import stored_pdf
 
     if not invoice.buyer_email:
         return
@@ -44,7 +44,7 @@ def queue_invoice_mail(invoice: Invoice) -> None:
     body = render_in_locale(
         locale, render_template, "billing/mail_invoice.txt", invoice=invoice, link=_link(invoice)
     )
-    pdf = Attachment(f"{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
+    pdf = Attachment(f"{invoice.number}.pdf", stored_pdf(invoice), "application/pdf")
     queue_mail(invoice.buyer_email, subject, body, attachments=[pdf])
 
 

@@ -16,7 +16,6 @@ from fablab.accounts.auth import manager_required
 from fablab.accounts.models import Company, User
 from fablab.billing import charges as charge_service
 from fablab.billing import exports
-from fablab.billing.chain import verify_chain
 from fablab.billing.forms import (
     BillingSettingsForm,
     ChargeForm,
@@ -28,12 +27,15 @@ from fablab.billing.forms import (
     to_cents,
     to_milli,
 )
+from fablab.billing.identity import missing_seller_fields
+from fablab.billing.integrity import verify_all
 from fablab.billing.invoices import issue_credit_note, issue_invoice
 from fablab.billing.mails import queue_invoice_mail
 from fablab.billing.models import Charge, DocType, Invoice, Payment
 from fablab.billing.payments import balance_of, last_reminder, record_payment, send_reminder
 from fablab.billing.runs import parse_month, previous_month, run_monthly_invoicing
 from fablab.billing.settings import get_billing_settings
+from fablab.billing.text import rate_text
 from fablab.billing.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -74,7 +76,12 @@ def dashboard():
         for (kind, ident), charges in groups.items()
     ]
     run_form = MonthRunForm(month=previous_month(_today()).strftime("%Y-%m"))
-    return render_template("billing/dashboard.html", customers=customers, run_form=run_form)
+    return render_template(
+        "billing/dashboard.html",
+        customers=customers,
+        run_form=run_form,
+        missing_identity=missing_seller_fields(),
+    )
 
 
 @bp.post("/billing/run")
@@ -218,6 +225,10 @@ def _manager_invoice(invoice_id: int) -> Invoice:
 def credit_note(invoice_id: int):
     invoice = _manager_invoice(invoice_id)
     form = CreditNoteForm()
+    form.line.choices = [(0, _("All lines, in proportion to each VAT rate"))] + [
+        (line.position, f"{line.position}. {line.description} ({rate_text(line.vat_rate_bp)})")
+        for line in invoice.lines
+    ]
     if form.validate_on_submit():
         amount = to_cents(form.amount.data) if form.amount.data is not None else None
         try:
@@ -226,6 +237,7 @@ def credit_note(invoice_id: int):
                 reason=form.reason.data,
                 amount_excl_cents=amount,
                 issued_by=current_user,
+                line_position=form.line.data or None,
             )
             queue_invoice_mail(credit)
         except DomainError as error:
@@ -337,7 +349,7 @@ def _csv(text: str, filename: str) -> Response:
 @bp.get("/billing/verify")
 @manager_required
 def verify():
-    return render_template("billing/verify.html", report=verify_chain())
+    return render_template("billing/verify.html", report=verify_all())
 
 
 FEE_FIELDS = ("member", "public", "reduced", "company")
@@ -360,8 +372,16 @@ def settings():
             "late_payment_text",
             "invoice_prefix",
             "credit_note_prefix",
+            "legal_form",
+            "share_capital",
+            "registration",
+            "vat_regime",
+            "vat_on_debits",
+            "late_payment_text_private",
+            "reminder_days",
         ):
-            setattr(current, name, getattr(form, name).data)
+            value = getattr(form, name).data
+            setattr(current, name, value.strip() if isinstance(value, str) else value)
         for name in FEE_FIELDS:
             cents = to_cents(getattr(form, f"membership_fee_{name}").data)
             setattr(current, f"membership_fee_{name}_cents", cents)

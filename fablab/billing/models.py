@@ -41,6 +41,39 @@ class DocType(StrEnum):
     CREDIT_NOTE = "credit_note"
 
 
+class VatRegime(StrEnum):
+    NORMAL = "normal"  # VAT charged at each line's rate
+    FRANCHISE = "franchise"  # franchise en base: art. 293 B du CGI, no VAT
+    EXEMPT = "exempt"  # non-profit exemption: art. 261-7-1° b du CGI, no VAT
+
+
+VAT_MENTIONS = {
+    VatRegime.NORMAL.value: "",
+    VatRegime.FRANCHISE.value: "TVA non applicable, art. 293 B du CGI",
+    VatRegime.EXEMPT.value: "Exonération de TVA, art. 261-7-1° b du CGI",
+}
+
+# Chart of accounts (plan comptable général), one "key = account" per line; see
+# fablab/billing/accounting/chart.py for the keys.
+DEFAULT_CHART = """revenue.machine_time = 706100
+revenue.consumable = 707000
+revenue.membership = 756000
+revenue.event = 706300
+revenue.pack = 706200
+revenue.other = 706000
+vat.2000 = 445712
+vat.1000 = 445711
+vat.550 = 445713
+vat.210 = 445714
+vat.other = 445710
+customers = 411000
+payment.transfer = 512000
+payment.cheque = 511200
+payment.card = 511500
+payment.stripe = 511700
+payment.cash = 530000"""
+
+
 class PaymentMethod(StrEnum):
     CASH = "cash"
     CARD = "card"
@@ -58,6 +91,7 @@ DEFAULT_LATE_PAYMENT_TEXT = (
     "le taux d'intérêt légal, ainsi qu'une indemnité forfaitaire pour frais de recouvrement de "
     "40 € (art. L441-10 et D441-5 du Code de commerce). Pas d'escompte pour paiement anticipé."
 )
+DEFAULT_PRIVATE_PAYMENT_TEXT = "Pas d'escompte pour paiement anticipé."
 
 
 class BillingSettings(db.Model):
@@ -75,6 +109,7 @@ class BillingSettings(db.Model):
         sa.CheckConstraint("length(invoice_prefix) > 0", name="invoice_prefix_present"),
         sa.CheckConstraint("length(credit_note_prefix) > 0", name="credit_prefix_present"),
         sa.CheckConstraint("invoice_prefix <> credit_note_prefix", name="prefixes_differ"),
+        sa.CheckConstraint(_in("vat_regime", VatRegime), name="vat_regime_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +126,25 @@ class BillingSettings(db.Model):
     membership_fee_public_cents: Mapped[int] = mapped_column(default=0)
     membership_fee_reduced_cents: Mapped[int] = mapped_column(default=1500)
     membership_fee_company_cents: Mapped[int] = mapped_column(default=0)
+    # The seller's legal identity printed on every invoice (art. R123-237 C. com.).
+    legal_form: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    share_capital: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    registration: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    # VAT: the lab's regime, and VAT on services due on invoicing ("débits") or on receipts.
+    vat_regime: Mapped[str] = mapped_column(
+        sa.String(20), default=VatRegime.NORMAL.value, server_default=VatRegime.NORMAL.value
+    )
+    vat_on_debits: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    late_payment_text_private: Mapped[str] = mapped_column(
+        sa.Text, default=DEFAULT_PRIVATE_PAYMENT_TEXT, server_default=DEFAULT_PRIVATE_PAYMENT_TEXT
+    )
+    chart_of_accounts: Mapped[str] = mapped_column(
+        sa.Text, default=DEFAULT_CHART, server_default=DEFAULT_CHART
+    )
+    # Days after the due date when an unpaid invoice is reminded automatically ("" = never).
+    reminder_days: Mapped[str] = mapped_column(
+        sa.String(60), default="7,30,60", server_default="7,30,60"
+    )
 
     def membership_fee_for(self, category: str) -> int:
         return int(getattr(self, f"membership_fee_{category}_cents", 0) or 0)
@@ -225,6 +279,13 @@ class Invoice(db.Model):
     issued_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
+    # 1: documents issued before 0009 (hash without the fields below); 2: everything hashed.
+    hash_version: Mapped[int] = mapped_column(default=2, server_default="1")
+    seller_legal_form: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    seller_share_capital: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    seller_registration: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    vat_mention: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    vat_on_debits: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all"
@@ -239,6 +300,17 @@ class Invoice(db.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.doc_type == DocType.CREDIT_NOTE
+
+    @property
+    def is_business(self) -> bool:
+        """Sold to a company (B2B): late-payment penalties and the 40 € indemnity apply."""
+        return self.company_id is not None
+
+    @property
+    def service_dates(self) -> tuple[date, date] | None:
+        """First and last service date of the lines (None for documents without them)."""
+        dates = [line.service_date for line in self.lines if line.service_date is not None]
+        return (min(dates), max(dates)) if dates else None
 
     def __repr__(self) -> str:
         return f"<Invoice {self.number}>"
@@ -267,6 +339,11 @@ class InvoiceLine(db.Model):
     amount_excl_cents: Mapped[int] = mapped_column(sa.BigInteger)
     vat_cents: Mapped[int] = mapped_column(sa.BigInteger)
     amount_incl_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    # What was sold (a ChargeKind: revenue account, goods or services for VAT) and when.
+    kind: Mapped[str] = mapped_column(
+        sa.String(20), default=ChargeKind.OTHER.value, server_default=ChargeKind.OTHER.value
+    )
+    service_date: Mapped[Optional[date]] = mapped_column()
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
@@ -292,6 +369,10 @@ class Payment(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The payments' own hash chain (NULL for payments recorded before 0009).
+    chain_seq: Mapped[Optional[int]] = mapped_column(unique=True, index=True)
+    prev_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    content_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
     recorded_by: Mapped[Optional[User]] = relationship()
@@ -311,3 +392,57 @@ class InvoiceReminder(db.Model):
     sent_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class InvoiceFile(db.Model):
+    """The PDF of an issued document, made once at issue and served as stored."""
+
+    __tablename__ = "invoice_files"
+
+    invoice_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invoices.id", ondelete="RESTRICT"), primary_key=True
+    )
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClosingKind(StrEnum):
+    MONTH = "month"
+    YEAR = "year"
+
+
+class AccountingClosing(db.Model):
+    """A closed period: nothing is issued or paid inside it any more; its archive is kept.
+
+    ``chain_head_hash`` / ``payments_head_hash`` are the hashes of the last document and
+    payment at closing time; ``archive_sha256`` covers the archive and is chained to the
+    previous closing's, and is printed on the closing receipt as an outside anchor.
+    """
+
+    __tablename__ = "accounting_closings"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", ClosingKind), name="kind_known"),
+        sa.CheckConstraint("period_end >= period_start", name="end_after_start"),
+        sa.UniqueConstraint("period_start", "period_end", name="uq_closings_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    period_start: Mapped[date] = mapped_column()
+    period_end: Mapped[date] = mapped_column(index=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    documents_count: Mapped[int] = mapped_column()
+    last_chain_seq: Mapped[int] = mapped_column()
+    chain_head_hash: Mapped[str] = mapped_column(sa.String(64))
+    last_payment_seq: Mapped[int] = mapped_column()
+    payments_head_hash: Mapped[str] = mapped_column(sa.String(64))
+    totals_json: Mapped[str] = mapped_column(sa.Text)
+    archive: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    archive_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prev_archive_sha256: Mapped[str] = mapped_column(sa.String(64))
+
+    closed_by: Mapped[Optional[User]] = relationship()

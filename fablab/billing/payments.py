@@ -15,6 +15,9 @@ from flask_babel import lazy_gettext as _l
 from fablab.accounts.models import User
 from fablab.billing.invoices import credited_cents
 from fablab.billing.models import DocType, Invoice, InvoiceReminder, Payment, PaymentMethod
+from fablab.billing.numbering import lock_chain
+from fablab.billing.payment_chain import chain_payment
+from fablab.billing.periods import check_open
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.timeutil import to_local, utcnow
@@ -73,16 +76,21 @@ def record_payment(
         raise PaymentError(_l("Unknown payment method."), field="method")
     if amount_cents <= 0:
         raise PaymentError(_l("The amount must be positive."), field="amount")
+    received_on = received_on or to_local(utcnow()).date()
+    check_open(received_on, field="received_on")
+    lock_chain()  # one writer of money at a time: the payment chain never forks
     if amount_cents > balance_of(invoice).due_cents:
         raise PaymentError(_l("The amount is more than what is due."), field="amount")
     payment = Payment(
         invoice_id=invoice.id,
         amount_cents=amount_cents,
         method=method,
-        received_on=received_on or to_local(utcnow()).date(),
+        received_on=received_on,
         reference=reference.strip()[:200],
         recorded_by_id=recorded_by.id if recorded_by else None,
+        created_at=utcnow(),
     )
+    chain_payment(payment, invoice)
     db.session.add(payment)
     db.session.flush()
     return payment
@@ -105,6 +113,17 @@ def last_reminder(invoice: Invoice) -> InvoiceReminder | None:
         .where(InvoiceReminder.invoice_id == invoice.id)
         .order_by(InvoiceReminder.sent_at.desc())
         .limit(1)
+    )
+
+
+def reminders_sent(invoice: Invoice) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(InvoiceReminder.id)).where(
+                InvoiceReminder.invoice_id == invoice.id
+            )
+        )
+        or 0
     )
 
 

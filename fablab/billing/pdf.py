@@ -15,7 +15,15 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 
 from fablab.billing.models import Invoice
-from fablab.billing.text import date_text, euros, quantity_text, rate_text
+from fablab.billing.text import (
+    date_text,
+    euros,
+    quantity_text,
+    rate_text,
+    seller_lines,
+    service_text,
+)
+from fablab.billing.vat import breakdown
 
 ENCODING = "windows-1252"
 # Letters that Unicode does not decompose into a base letter plus an accent.
@@ -69,27 +77,23 @@ def invoice_pdf(invoice: Invoice, locale: str = "fr") -> bytes:
 
 
 def _parties(pdf: _Document, invoice: Invoice) -> None:
-    seller = [invoice.seller_legal_name or invoice.seller_name, invoice.seller_address]
-    if invoice.seller_siret:
-        seller.append(_("SIRET: %(siret)s", siret=invoice.seller_siret))
-    if invoice.seller_vat_number:
-        seller.append(_("VAT number: %(number)s", number=invoice.seller_vat_number))
-    seller.append(invoice.seller_email)
     pdf.write_text(invoice.seller_name, size=14, style="B", height=7)
-    pdf.write_text("\n".join(s for s in seller if s))
+    pdf.write_text("\n".join(seller_lines(invoice)))
     pdf.ln(4)
     title = _("Credit note") if invoice.is_credit_note else _("Invoice")
     pdf.write_text(f"{title} {invoice.number}", size=16, style="B", height=8)
-    facts = [
-        _("Issue date: %(date)s", date=date_text(invoice.issue_date)),
-        _("Due date: %(date)s", date=date_text(invoice.due_date)),
-    ]
+    facts = [_("Issue date: %(date)s", date=date_text(invoice.issue_date))]
+    if not invoice.is_credit_note:
+        facts.append(_("Due date: %(date)s", date=date_text(invoice.due_date)))
     if invoice.credited_invoice is not None:
         facts.append(_("Credits invoice %(number)s", number=invoice.credited_invoice.number))
         facts.append(_("Reason: %(reason)s", reason=invoice.reason))
-    if invoice.period:
-        facts.append(_("Period: %(period)s", period=invoice.period))
-    pdf.write_text("\n".join(facts))
+    facts.append(service_text(invoice))
+    if invoice.company_id is not None and not invoice.is_credit_note:
+        facts.append(_("Operation category: services"))
+        if invoice.vat_on_debits:
+            facts.append(_("VAT paid on debits"))
+    pdf.write_text("\n".join(f for f in facts if f))
     pdf.ln(3)
     buyer = [invoice.buyer_name, invoice.buyer_address]
     if invoice.buyer_siret:
@@ -131,7 +135,26 @@ def _lines(pdf: _Document, invoice: Invoice) -> None:
     pdf.ln(3)
 
 
+def _vat_table(pdf: _Document, invoice: Invoice) -> None:
+    pdf.set_font("helvetica", size=8)
+    with pdf.table(col_widths=(20, 25, 25, 25), text_align="RIGHT", width=120, align="RIGHT") as t:
+        row = t.row()
+        for heading in (_("VAT rate"), _("Base excl. VAT"), _("VAT"), _("Total incl. VAT")):
+            row.cell(pdf_text(heading))
+        for rate in breakdown(invoice):
+            row = t.row()
+            for value in (
+                rate_text(rate.vat_rate_bp),
+                euros(rate.base_cents),
+                euros(rate.vat_cents),
+                euros(rate.incl_cents),
+            ):
+                row.cell(pdf_text(value))
+    pdf.ln(3)
+
+
 def _totals(pdf: _Document, invoice: Invoice) -> None:
+    _vat_table(pdf, invoice)
     for label, cents, style in (
         (_("Total excl. VAT"), invoice.total_excl_cents, ""),
         (_("VAT"), invoice.total_vat_cents, ""),
@@ -140,6 +163,8 @@ def _totals(pdf: _Document, invoice: Invoice) -> None:
         pdf.set_font("helvetica", style=style, size=10)
         pdf.cell(140, 6, pdf_text(label), align="R")
         pdf.cell(0, 6, pdf_text(euros(cents)), align="R", new_x="LMARGIN", new_y="NEXT")
+    if invoice.vat_mention:
+        pdf.write_text(invoice.vat_mention, style="B")
     pdf.ln(4)
 
 
@@ -152,4 +177,5 @@ def _terms(pdf: _Document, invoice: Invoice) -> None:
                 date=date_text(invoice.due_date),
             )
         )
-    pdf.write_text(invoice.late_payment_text, size=7, height=3.5)
+    if invoice.late_payment_text:
+        pdf.write_text(invoice.late_payment_text, size=7, height=3.5)

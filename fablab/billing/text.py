@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+
 
 def euros(cents: int) -> str:
     """-123456 -> '-1 234,56 €' (a plain space, drawable by any font)."""
@@ -37,3 +39,36 @@ def rate_text(rate_bp: int) -> str:
 
 def date_text(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+def seller_lines(invoice) -> list[str]:
+    """The seller's identity as printed: legal name, form, capital, address, numbers."""
+    name = invoice.seller_legal_name or invoice.seller_name
+    if invoice.seller_legal_form:
+        name = f"{name}, {invoice.seller_legal_form}"
+    lines = [name]
+    if invoice.seller_share_capital:
+        lines.append(_("Share capital: %(capital)s", capital=invoice.seller_share_capital))
+    lines.append(invoice.seller_address)
+    if invoice.seller_siret:
+        lines.append(_("SIRET: %(siret)s", siret=invoice.seller_siret))
+    if invoice.seller_registration:
+        lines.append(invoice.seller_registration)
+    if invoice.seller_vat_number:
+        lines.append(_("VAT number: %(number)s", number=invoice.seller_vat_number))
+    lines.append(invoice.seller_email)
+    return [line for line in lines if line]
+
+
+def service_text(invoice) -> str:
+    """The date or period of the service (a mandatory mention)."""
+    if invoice.period:
+        return _("Service period: %(period)s", period=invoice.period)
+    dates = invoice.service_dates
+    if dates is None:
+        return ""
+    if dates[0] == dates[1]:
+        return _("Service date: %(date)s", date=date_text(dates[0]))
+    return _(
+        "Service period: %(start)s - %(end)s", start=date_text(dates[0]), end=date_text(dates[1])
+    )

@@ -13,12 +13,14 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from fablab.billing.files import stored_pdf
 from fablab.billing.invoices import invoices_of
-from fablab.billing.models import Invoice, Payment
+from fablab.billing.models import Invoice, InvoiceReminder, Payment
 from fablab.billing.payments import balance_of
-from fablab.billing.pdf import invoice_pdf
-from fablab.billing.text import decimal_text, quantity_text, rate_text
+from fablab.billing.text import decimal_text, quantity_text, rate_text, seller_lines, service_text
+from fablab.billing.vat import breakdown
 from fablab.extensions import db
+from fablab.transaction import commit
 
 bp = Blueprint("billing", __name__)
 
@@ -50,6 +52,9 @@ def inject_billing_helpers():
         "quantity_text": quantity_text,
         "rate_text": rate_text,
         "decimal_text": decimal_text,
+        "seller_lines": seller_lines,
+        "service_text": service_text,
+        "vat_breakdown": breakdown,
     }
 
 
@@ -95,9 +100,15 @@ def invoice_detail(invoice_id: int):
     payments = db.session.scalars(
         sa.select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.received_on)
     ).all()
+    reminders = db.session.scalars(
+        sa.select(InvoiceReminder)
+        .where(InvoiceReminder.invoice_id == invoice.id)
+        .order_by(InvoiceReminder.sent_at)
+    ).all()
     return render_template(
         "billing/invoice.html",
         invoice=invoice,
+        reminders=reminders,
         balance=balance_of(invoice) if not invoice.is_credit_note else None,
         credit_notes=credit_notes,
         payments=payments,
@@ -108,8 +119,10 @@ def invoice_detail(invoice_id: int):
 @login_required
 def invoice_pdf_download(invoice_id: int):
     invoice = get_visible_invoice(invoice_id)
+    data = stored_pdf(invoice)
+    commit()  # a document issued before PDFs were stored keeps the one made now
     return (
-        invoice_pdf(invoice),
+        data,
         200,
         {
             "Content-Type": "application/pdf",
@@ -120,3 +133,4 @@ def invoice_pdf_download(invoice_id: int):
 
 
 from fablab.billing import manage_views  # noqa: E402,F401  (registers the manager's routes)
+from fablab.billing.accounting import views as accounting_views  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Accounting: chart of accounts, double-entry journals, FEC, VAT report, period closings."""
