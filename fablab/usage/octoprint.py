@@ -217,7 +217,9 @@ def _on_running(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
         return []  # a manager closed this print's session by hand
     same_print = current is not None and current.external_id == key
     if same_print and started < current.started_at + RESTART_TOLERANCE:
+        link.last_progress_ppm = max(link.last_progress_ppm, _progress_ppm(snapshot))
         return []  # still the same print
+    link.last_progress_ppm = _progress_ppm(snapshot)
     changed = []
     if current is not None:  # an earlier print (maybe of the same file) ended unseen
         end = max(started, current.started_at + timedelta(seconds=1))
@@ -267,8 +269,9 @@ def _on_idle(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
         reason = N_("OctoPrint lost the print (printer disconnected?): check it.")
         return [_close_print(link, current, now, success=None, snapshot=None, flag=reason)]
     if current is not None and current.external_id == _running_key(snapshot):
+        closed = _close_print(link, current, ended_at, success=success, snapshot=snapshot)
         current.external_id = key
-        return [_close_print(link, current, ended_at, success=success, snapshot=snapshot)]
+        return [closed]
     if current is not None:  # a different print was open: it ended unseen
         _close_print(link, current, now, success=None, snapshot=None)
     if ended_at <= link.created_at:
@@ -293,7 +296,8 @@ def _close_print(link, session, end, *, success, snapshot, flag: str = "") -> Us
     quantity = 0
     notes = []
     if snapshot is not None and link.machine.consumable_unit == ConsumableUnit.GRAM:
-        quantity = _print_milligrams(link, snapshot, success)
+        quantity = _print_milligrams(link, snapshot, success, session)
+    link.last_progress_ppm = 0
     if success is False:
         notes.append(N_("Cancelled print."))
         if quantity == 0:
@@ -308,19 +312,47 @@ def _close_print(link, session, end, *, success, snapshot, flag: str = "") -> Us
     return session
 
 
-def _print_milligrams(link, snapshot: Snapshot, success: bool) -> int:
-    """Filament used: the whole file, or for a cancel its share by print time."""
+def _progress_ppm(snapshot: Snapshot) -> int:
+    """The share of the file printed, in millionths: ``completion`` (OctoPrint computes
+    it as ``filepos`` over the file size), else ``filepos`` over ``size`` itself."""
+    progress = snapshot.job.get("progress") or {}
+    completion = _number(progress.get("completion"))
+    if completion is None:
+        filepos, size = _number(progress.get("filepos")), _number(snapshot.file.get("size"))
+        completion = 100 * filepos / size if filepos is not None and size else None
+    return int(min(max(completion or 0, 0), 100) * 10_000)
+
+
+def _print_milligrams(link, snapshot: Snapshot, success: bool, session) -> int:
+    """Filament used: the whole file, or for a cancel the share the poller saw printed.
+
+    OctoPrint keeps no print time for a failed print (``prints.last`` is only ``date``
+    and ``success``) and nulls ``progress`` after a cancel: the share is the last
+    progress seen while printing, else the session's own duration over the estimate.
+    """
     whole = filament_milligrams(
         snapshot.job, diameter_milli_mm=link.diameter_milli_mm, density_milli=link.density_milli
     )
     if success:
         return whole
-    done = _number(snapshot.last_print.get("printTime"))
+    return share_of(whole, seen_share(link, snapshot, session))
+
+
+def seen_share(link, snapshot: Snapshot, session) -> Decimal:
+    if session.external_id != _running_key(snapshot):
+        return Decimal(0)  # never seen printing: nothing is known
+    if link.last_progress_ppm > 0:
+        return Decimal(link.last_progress_ppm) / 1_000_000
     estimate = _number((snapshot.job.get("job") or {}).get("estimatedPrintTime"))
-    if done is None or not estimate:
-        return 0
-    share = min(Decimal(str(done)) / Decimal(str(estimate)), Decimal(1))
-    return int((whole * share).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    seconds = _number(snapshot.last_print.get("date"))
+    if not estimate or seconds is None:
+        return Decimal(0)
+    elapsed = seconds - session.started_at.timestamp()
+    return min(max(Decimal(str(elapsed)) / Decimal(str(estimate)), Decimal(0)), Decimal(1))
+
+
+def share_of(whole_milligrams: int, share: Decimal) -> int:
+    return int((whole_milligrams * share).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
 def links_to_poll() -> list[tuple[int, str, str]]:
