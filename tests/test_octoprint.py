@@ -214,25 +214,37 @@ def test_a_print_without_a_booking_goes_to_the_lab_account_flagged(db, octoprint
     assert "booking" in unbooked.flagged_reason
 
 
-def test_a_wrong_api_key_records_nothing_and_says_why(db, octoprint, printer):
+def test_a_wrong_api_key_records_nothing_and_says_why(db, octoprint, printer, caplog):
     link = printer_link(db, printer)
     link.api_key = "wrong"
     db.session.commit()
     octoprint.start("benchy.gcode", printed_for=60)
-    poll_octoprint()
+    report = poll_octoprint()
 
     assert sessions(db) == []
-    assert "API key" in printer_link(db, printer).last_error
+    link = printer_link(db, printer)
+    assert link.last_error == "The printer's server refused the API key."
+    assert "403" in link.last_error_detail
+    [failure] = report.failures
+    assert failure.machine_name == "Prusa MK4"
+    assert "refused the API key" in str(report) or "1 printer(s) failing" in str(report)
+    # The scheduler's log says it as an error, with the machine and the reason.
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "Prusa MK4" in record.getMessage() and "API key" in record.getMessage()
 
 
 def test_an_unreachable_octoprint_records_nothing(db, printer):
     link = printer_link(db, printer)
     link.url = "http://127.0.0.1:9"  # discard port: connection refused
     db.session.commit()
-    poll_octoprint()
+    report = poll_octoprint()
 
     assert sessions(db) == []
-    assert "unreachable" in printer_link(db, printer).last_error
+    link = printer_link(db, printer)
+    assert link.last_error == "Cannot reach the printer's server."
+    assert "refused" in link.last_error_detail
+    assert link.last_contact_at is None
+    assert len(report.failures) == 1
 
 
 def test_prints_before_the_printer_was_linked_are_not_imported(db, octoprint, printer):

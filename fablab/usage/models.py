@@ -46,6 +46,10 @@ class PrinterKind(StrEnum):
     PRUSALINK = "prusalink"  # Prusa MK4, XL, MINI
 
 
+# Sources whose sessions a printer's server opens and closes by itself.
+PRINTER_SOURCES = frozenset(kind.value for kind in PrinterKind)
+
+
 class UsageStatus(StrEnum):
     OPEN = "open"  # running: no end yet
     CLOSED = "closed"  # ended, billable

@@ -28,7 +28,7 @@ from fablab.usage.forms import (
     to_local_naive,
     to_utc,
 )
-from fablab.usage.models import UsageSource, UsageStatus
+from fablab.usage.models import PRINTER_SOURCES, UsageSource, UsageStatus
 from fablab.usage.queries import find_user, get_machine_or_404, get_session_for
 from fablab.usage.services import (
     active_reservation,
@@ -52,6 +52,8 @@ SOURCE_LABELS = {
     "manager": _l("Manager"),
     "device": _l("Device"),
     "octoprint": _l("OctoPrint"),
+    "moonraker": _l("Moonraker"),
+    "prusalink": _l("PrusaLink"),
 }
 
 
@@ -90,7 +92,7 @@ def kiosk(machine_id: int):
         booking=booking,
         can_start=can_start and machine.status == MachineStatus.AVAILABLE,
         can_stop=running is not None
-        and running.source != UsageSource.OCTOPRINT
+        and running.source not in PRINTER_SOURCES
         and can_stop(current_user, running),
         form=StopForm(),
         octoprint=link_of(machine) is not None,
