@@ -29,6 +29,7 @@ from fablab.usage.forms import (
     to_utc,
 )
 from fablab.usage.models import PRINTER_SOURCES, UsageSource, UsageStatus
+from fablab.usage.printers import failing_links
 from fablab.usage.queries import find_user, get_machine_or_404, get_session_for
 from fablab.usage.services import (
     active_reservation,
@@ -63,6 +64,7 @@ def usage_helpers():
         "usage_status_label": lambda s: STATUS_LABELS.get(s, s),
         "usage_source_label": lambda s: SOURCE_LABELS.get(s, s),
         "quantity": from_milli,
+        "failing_printer_links": failing_links,
     }
 
 

@@ -1,0 +1,90 @@
+"""A manager links a printer from its Devices page (tried before saved) and sees a failing
+link at once: a notice on every page, the error translated, the device health page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from fablab.timeutil import utcnow
+from fablab.usage.devices import link_of
+from fablab.usage.jobs import poll_printers
+from fablab.usage.models import PrinterLink
+from tests.fake_octoprint import API_KEY, FakeOctoPrint
+from tests.fake_printers import MOONRAKER_KEY, FakeMoonraker
+
+
+def _form(url, key, kind="octoprint", **extra):
+    data = {"kind": kind, "url": url, "api_key": key, "diameter_mm": "1.75"}
+    data.update(density_g_cm3="1.24", enabled="y", **extra)
+    return data
+
+
+def test_a_wrong_key_is_refused_on_the_form_and_nothing_is_saved(
+    db, login_as, make_machine, make_user
+):
+    printer = make_machine(name="Prusa MK4", consumable_unit="gram")
+    manager = make_user(email="chef@example.org", role="manager", locale="fr")
+    client = login_as(manager)
+    with FakeOctoPrint() as octoprint:
+        answer = client.post(
+            f"/usage/machines/{printer.id}/devices/octoprint", data=_form(octoprint.url, "wrong")
+        )
+    assert answer.status_code == 422
+    assert "Le serveur de l’imprimante a refusé la clé d’API." in answer.text
+    assert db.session.scalars(sa.select(PrinterLink)).all() == []
+
+    unreachable = client.post(
+        f"/usage/machines/{printer.id}/devices/octoprint", data=_form("http://127.0.0.1:9", "k")
+    )
+    assert unreachable.status_code == 422
+    assert "Impossible de joindre le serveur de l’imprimante." in unreachable.text
+
+
+def test_a_moonraker_printer_is_linked_from_the_form(db, login_as, make_machine, manager):
+    printer = make_machine(name="Voron", consumable_unit="gram")
+    client = login_as(manager)
+    with FakeMoonraker() as moonraker:
+        answer = client.post(
+            f"/usage/machines/{printer.id}/devices/octoprint",
+            data=_form(moonraker.url, MOONRAKER_KEY, kind="moonraker"),
+        )
+        assert answer.status_code == 302
+        page = client.get(answer.headers["Location"]).text
+    assert "the printer answered" in page
+    assert f"Machine id: {printer.id}" in page
+    db.session.expire_all()
+    assert link_of(printer).kind == "moonraker"
+
+
+def test_a_failing_link_is_shown_to_managers_at_once_in_their_language(
+    app, db, login_as, make_machine, make_user, member
+):
+    printer = make_machine(name="Prusa MK4", consumable_unit="gram")
+    with FakeOctoPrint() as octoprint:
+        from fablab.usage.devices import save_printer_link
+
+        link = save_printer_link(machine=printer, url=octoprint.url, api_key=API_KEY)
+        link.created_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        assert poll_printers().failures == []
+    assert poll_printers().failures  # the server is gone now
+    manager = make_user(email="chef@example.org", role="manager", locale="fr")
+    client = login_as(manager)
+
+    home = client.get("/").text
+    assert 'id="printer-link-notice"' in home
+    assert "1 imprimante ne peut pas être lue" in home
+    assert "Impossible de joindre le serveur de l’imprimante." in home
+
+    devices = client.get(f"/usage/machines/{printer.id}/devices").text
+    assert "Impossible de joindre le serveur de l’imprimante." in devices
+    assert "Connection refused" in devices  # the technical detail, as the server said it
+
+    health = client.get("/usage/devices")
+    assert health.status_code == 200
+    assert "État des appareils" in health.text
+    assert "Prusa MK4" in health.text.split('id="printer-links"')[1]
+
+    assert 'id="printer-link-notice"' not in login_as(member).get("/").text
