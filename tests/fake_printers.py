@@ -355,3 +355,37 @@ class FakePrusaLink(FakeServer):
         if path == "/api/v1/job":
             return (204, None, {}) if self.job is None else (200, self._job_json(), {})
         return 404, {"title": "Not Found", "message": "Not Found"}, {}
+
+
+# ----------------------------------------------------------------------------- Shelly
+class FakeShelly(FakeServer):
+    """A Shelly Plus plug (Gen2 RPC over HTTP, authentication off as shipped):
+    ``GET /rpc/Switch.GetStatus?id=0`` → ``output`` (relay on) and ``apower`` (W)."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = True
+        self.watts = 0.0
+
+    def draw(self, watts: float) -> None:
+        with self._lock:
+            self.watts = watts
+
+    def answer(self, path: str, headers):
+        if path == "/rpc/Switch.GetStatus?id=0":
+            return (
+                200,
+                {
+                    "id": 0,
+                    "source": "init",
+                    "output": self.output,
+                    "apower": self.watts,
+                    "voltage": 231.4,
+                    "freq": 50.0,
+                    "current": round(self.watts / 231.4, 3),
+                    "aenergy": {"total": 1234.5, "by_minute": [0.0, 0.0, 0.0], "minute_ts": 0},
+                    "temperature": {"tC": 41.2, "tF": 106.2},
+                },
+                {},
+            )
+        return 404, {"code": 404, "message": "No handler for " + path}, {}

@@ -21,6 +21,7 @@ from tests.fake_printers import (
     PRUSALINK_USER,
     FakeMoonraker,
     FakePrusaLink,
+    FakeShelly,
 )
 
 # 5 m of 1.75 mm PLA (1.24 g/cm³): 14.91277 g
@@ -373,3 +374,101 @@ def test_link_printer_refuses_an_address_that_does_not_answer(app, db, make_mach
     assert result.exit_code == 1
     assert "Cannot reach the printer's server." in result.output
     assert fresh_link(db, machine) is None
+
+
+# ------------------------------------------------------------------------------ Shelly relay
+@pytest.fixture
+def shelly():
+    with FakeShelly() as fake:
+        yield fake
+
+
+@pytest.fixture
+def laser(db, make_machine, shelly, manager):
+    machine = make_machine(
+        name="Laser 60 W", kind="laser_cutter", consumable_unit="sheet", consumable_rate_cents=350
+    )
+    link = save_printer_link(machine=machine, url=shelly.url, api_key="", kind="shelly")
+    link.created_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    return machine
+
+
+def _minutes(start, *minutes):
+    return [start + timedelta(minutes=m) for m in minutes]
+
+
+def test_a_relay_drawing_power_for_20_minutes_makes_one_session_for_the_booker(
+    db, shelly, laser, member
+):
+    booking = _book(db, laser, member)
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    shelly.draw(3.0)  # standby
+    poll_printers(now=start)
+    shelly.draw(450.0)
+    for at in _minutes(start, 1, 2, 3, 10, 20):
+        poll_printers(now=at)
+    shelly.draw(2.5)
+    for at in _minutes(start, 21, 22, 24, 30):
+        poll_printers(now=at)
+
+    [session] = sessions(db)
+    assert session.status == "closed"
+    assert session.source == "device"
+    assert session.user_id == member.id
+    assert session.reservation_id == booking.id
+    assert session.started_at == start + timedelta(minutes=1)
+    assert session.ended_at == start + timedelta(minutes=21)
+    assert fresh_link(db, laser).last_state == "2 W"
+
+
+def test_a_ten_second_spike_makes_no_session(db, shelly, laser, member):
+    _book(db, laser, member)
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    shelly.draw(800.0)
+    poll_printers(now=start)
+    shelly.draw(0.0)
+    poll_printers(now=start + timedelta(seconds=10))
+    poll_printers(now=start + timedelta(minutes=5))
+
+    assert sessions(db) == []
+
+
+def test_a_short_pause_between_two_cuts_does_not_split_the_job(db, shelly, laser, manager):
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    shelly.draw(450.0)
+    for at in _minutes(start, 0, 1, 5):
+        poll_printers(now=at)
+    shelly.draw(5.0)  # the operator changes the sheet
+    poll_printers(now=start + timedelta(minutes=6))
+    shelly.draw(450.0)
+    poll_printers(now=start + timedelta(minutes=7))
+    shelly.draw(0.0)
+    for at in _minutes(start, 12, 13, 15):
+        poll_printers(now=at)
+
+    [session] = sessions(db)
+    assert session.user_id == manager.id  # nobody booked: the lab's account, to review
+    assert session.status == "flagged"
+    assert session.ended_at - session.started_at == timedelta(minutes=12)
+
+
+def test_a_relay_that_goes_silent_is_a_failing_link_and_the_session_waits(
+    db, shelly, laser, member
+):
+    _book(db, laser, member)
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    shelly.draw(450.0)
+    poll_printers(now=start)
+    poll_printers(now=start + timedelta(minutes=2))
+    shelly.go_down()
+    report = poll_printers(now=start + timedelta(minutes=3))
+
+    assert report.failures and report.failures[0].machine_name == "Laser 60 W"
+    [running] = sessions(db)
+    assert running.status == "open"
+    shelly.draw(0.0)
+    shelly.bring_back()
+    for at in _minutes(start, 10, 13):
+        poll_printers(now=at)
+    assert sessions(db)[0].status == "closed"

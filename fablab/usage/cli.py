@@ -35,7 +35,7 @@ def device_token_command(machine_id: int, label: str) -> None:
     click.echo(secret)
 
 
-KINDS = click.Choice(["octoprint", "moonraker", "prusalink"])
+KINDS = click.Choice(["octoprint", "moonraker", "prusalink", "shelly"])
 
 
 def _link(machine_id, url, kind, api_key, username, diameter, density, check) -> None:
@@ -94,7 +94,8 @@ def _link_options(function):
 @click.option("--kind", type=KINDS, default="octoprint", show_default=True)
 @_link_options
 def link_printer_command(machine_id, url, kind, api_key, username, diameter, density, check):
-    """Connect MACHINE_ID to its printer server (OctoPrint, Moonraker, PrusaLink) at URL.
+    """Connect MACHINE_ID to its printer server (OctoPrint, Moonraker, PrusaLink) or to the
+    Shelly relay on its power line (--kind shelly) at URL.
 
     The address and the key are tried first: nothing is saved when they fail.
     """

@@ -107,15 +107,15 @@ def save_printer_link(
     (``printers.check_link``), outside the transaction.
     """
     if kind not in {k.value for k in PrinterKind}:
-        raise UsageError(_("Choose OctoPrint, Moonraker or PrusaLink."), field="kind")
+        raise UsageError(_("Choose OctoPrint, Moonraker, PrusaLink or Shelly."), field="kind")
     url = (url or "").strip().rstrip("/")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise UsageError(_("Enter the printer's address, e.g. http://octopi.local."), field="url")
     api_key = (api_key or "").strip()
     link = link_of(machine)
-    # Moonraker may trust the lab's network and need no key.
-    if not api_key and link is None and kind != PrinterKind.MOONRAKER:
+    # Moonraker may trust the lab's network, and a Shelly has no password by default.
+    if not api_key and link is None and kind in (PrinterKind.OCTOPRINT, PrinterKind.PRUSALINK):
         raise UsageError(_("Enter the API key."), field="api_key")
     diameter = _milli(diameter_mm, "diameter_mm", "0.5", "5")
     density = _milli(density_g_cm3, "density_g_cm3", "0.5", "3")

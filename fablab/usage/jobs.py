@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -44,8 +45,8 @@ class PollReport:
         return f"{self.changed} session(s) changed, {len(self.failures)} printer(s) failing"
 
 
-def poll_printers() -> PollReport:
-    """Poll every enabled printer link once (OctoPrint, Moonraker, PrusaLink).
+def poll_printers(now: datetime | None = None) -> PollReport:
+    """Poll every enabled link once (OctoPrint, Moonraker, PrusaLink, Shelly relays).
 
     The network is asked outside any transaction (on SQLite a transaction holds
     the write lock); each printer's result is then committed on its own, so one
@@ -62,7 +63,8 @@ def poll_printers() -> PollReport:
         if link is None:
             continue
         try:
-            report.changed += len(kind.apply_snapshot(link=link, snapshot=snapshot, now=utcnow()))
+            at = now or utcnow()
+            report.changed += len(kind.apply_snapshot(link=link, snapshot=snapshot, now=at))
             commit()
         except DomainError as error:
             rollback()

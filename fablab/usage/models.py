@@ -39,15 +39,17 @@ class UsageSource(StrEnum):
 
 
 class PrinterKind(StrEnum):
-    """The server a 3D printer's link speaks (a session's source is the same word)."""
+    """What a link polls: a 3D printer's server (a session's source is the same word), or
+    a smart relay measuring a machine's power (its sessions' source is ``device``)."""
 
     OCTOPRINT = "octoprint"
     MOONRAKER = "moonraker"  # Klipper printers (Voron, most kits)
     PRUSALINK = "prusalink"  # Prusa MK4, XL, MINI
+    SHELLY = "shelly"  # a smart relay / power meter on a machine without an API
 
 
 # Sources whose sessions a printer's server opens and closes by itself.
-PRINTER_SOURCES = frozenset(kind.value for kind in PrinterKind)
+PRINTER_SOURCES = frozenset({"octoprint", "moonraker", "prusalink"})
 
 
 class UsageStatus(StrEnum):

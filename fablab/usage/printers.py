@@ -1,6 +1,7 @@
-"""One small interface for the printer servers the poller reads ("printer links").
+"""One small interface for what the poller reads ("printer links"): 3D printers'
+servers, and smart relays on machines without an API.
 
-Each kind (``octoprint``, ``moonraker``, ``prusalink``) is a module with:
+Each kind (``octoprint``, ``moonraker``, ``prusalink``, ``shelly``) is a module with:
 
 * ``fetch(target) -> snapshot``: the network part, outside any transaction; a
   snapshot has ``error`` (an English message id, translated when shown, or "")
@@ -38,6 +39,7 @@ KIND_LABELS = {
     PrinterKind.OCTOPRINT.value: "OctoPrint",
     PrinterKind.MOONRAKER.value: "Moonraker (Klipper)",
     PrinterKind.PRUSALINK.value: "PrusaLink",
+    PrinterKind.SHELLY.value: "Shelly relay",
 }
 
 
@@ -97,12 +99,13 @@ def get_json(target: Target, path: str, *, accept_statuses=(200,)) -> tuple[int,
 
 
 def module_for(kind: str) -> ModuleType:
-    from fablab.usage import moonraker, octoprint, prusalink
+    from fablab.usage import moonraker, octoprint, prusalink, relay
 
     return {
         PrinterKind.OCTOPRINT.value: octoprint,
         PrinterKind.MOONRAKER.value: moonraker,
         PrinterKind.PRUSALINK.value: prusalink,
+        PrinterKind.SHELLY.value: relay,
     }[kind]
 
 

@@ -1,4 +1,4 @@
-"""devices: printer links speak OctoPrint, Moonraker or PrusaLink; what the poller saw
+"""devices: printer links speak OctoPrint, Moonraker, PrusaLink or a Shelly relay
 
 Revision ID: 0012_devices
 Revises: 0007_lifecycle
@@ -39,7 +39,8 @@ def upgrade():
         )
         batch.add_column(sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_check_constraint(
-            op.f("ck_octoprint_links_kind_known"), "kind IN ('octoprint', 'moonraker', 'prusalink')"
+            op.f("ck_octoprint_links_kind_known"),
+            "kind IN ('octoprint', 'moonraker', 'prusalink', 'shelly')",
         )
         batch.create_check_constraint(
             op.f("ck_octoprint_links_progress_in_range"),
