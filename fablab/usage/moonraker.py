@@ -115,7 +115,7 @@ def job_view(entry: dict, snapshot: Snapshot, link: PrinterLink) -> JobView | No
 def apply_snapshot(*, link: PrinterLink, snapshot: Snapshot, now: datetime) -> list[UsageSession]:
     """Record what the snapshot shows; returns the sessions opened or closed."""
     record_outcome(link, snapshot, now)
-    link.last_state = snapshot.state
+    link.last_state = "" if snapshot.error else snapshot.state
     if snapshot.error:
         return []  # the server is away: open prints stay open until it answers
     jobs = [view for entry in snapshot.history if (view := job_view(entry, snapshot, link))]

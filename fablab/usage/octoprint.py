@@ -132,7 +132,10 @@ def _number(value) -> float | None:
 def apply_snapshot(*, link: PrinterLink, snapshot: Snapshot, now: datetime) -> list[UsageSession]:
     """Record what the snapshot shows; returns the sessions opened or closed."""
     record_outcome(link, snapshot, now)
-    link.last_state = snapshot.state if snapshot.connected else "disconnected"
+    if snapshot.error:
+        link.last_state = ""  # unknown: the error says why
+    else:
+        link.last_state = snapshot.state if snapshot.connected else "disconnected"
     if snapshot.error and not snapshot.job:
         return []
     current = open_session_for(link.machine)

@@ -88,7 +88,8 @@ def get_json(target: Target, path: str, *, accept_statuses=(200,)) -> tuple[int,
     if status in (401, 403):
         raise LinkFailure(KEY_REFUSED, f"HTTP {status} on {path}")
     if status not in accept_statuses:
-        raise LinkFailure(BAD_ANSWER, f"HTTP {status} on {path}")
+        wrong_kind = status == 404  # no such route: another kind of server, or none
+        raise LinkFailure(NOT_THIS_KIND if wrong_kind else BAD_ANSWER, f"HTTP {status} on {path}")
     try:
         body = json.loads(raw) if raw.strip() else {}
     except ValueError:

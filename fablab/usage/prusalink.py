@@ -94,7 +94,7 @@ def job_view(job: dict, link: PrinterLink, now: datetime) -> JobView | None:
 def apply_snapshot(*, link: PrinterLink, snapshot: Snapshot, now: datetime) -> list[UsageSession]:
     """Record what the snapshot shows; returns the sessions opened or closed."""
     record_outcome(link, snapshot, now)
-    link.last_state = snapshot.state
+    link.last_state = "" if snapshot.error else snapshot.state
     if snapshot.error:
         return []  # the printer is away: an open print stays open until it answers
     view = job_view(snapshot.job, link, now) if snapshot.job else None

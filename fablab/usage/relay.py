@@ -86,6 +86,7 @@ def apply_snapshot(*, link: PrinterLink, snapshot: Snapshot, now: datetime) -> l
     """Record what the relay shows; returns the sessions opened or closed."""
     record_outcome(link, snapshot, now)
     if snapshot.error:
+        link.last_state = ""
         return []  # silent relay: the open session waits (the stale-session job caps it)
     link.last_state = (
         f"{snapshot.watts:.0f} W"

@@ -58,6 +58,14 @@ SOURCE_LABELS = {
 }
 
 
+# States the poller names itself; a server's own words (Printing, PRINTING…) are shown as is.
+PRINTER_STATE_LABELS = {
+    "disconnected": _l("printer not connected to its server"),
+    "on": _l("on"),
+    "off": _l("off"),
+}
+
+
 @bp.app_context_processor
 def usage_helpers():
     return {
@@ -65,6 +73,7 @@ def usage_helpers():
         "usage_source_label": lambda s: SOURCE_LABELS.get(s, s),
         "quantity": from_milli,
         "failing_printer_links": failing_links,
+        "printer_state_label": lambda s: PRINTER_STATE_LABELS.get(s, s),
     }
 
 
