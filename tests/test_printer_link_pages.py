@@ -88,3 +88,34 @@ def test_a_failing_link_is_shown_to_managers_at_once_in_their_language(
     assert "Prusa MK4" in health.text.split('id="printer-links"')[1]
 
     assert 'id="printer-link-notice"' not in login_as(member).get("/").text
+
+
+def test_the_managers_get_one_mail_when_a_link_stays_silent(
+    db, make_machine, make_user, manager, outbox
+):
+    from fablab.usage.devices import save_printer_link
+
+    make_user(email="chef@example.org", role="manager", locale="fr")
+    printer = make_machine(name="Voron", consumable_unit="gram")
+    start = utcnow().replace(microsecond=0) - timedelta(hours=2)
+    with FakeMoonraker() as moonraker:
+        link = save_printer_link(
+            machine=printer, url=moonraker.url, api_key=MOONRAKER_KEY, kind="moonraker"
+        )
+        link.created_at = start - timedelta(days=1)
+        db.session.commit()
+        poll_printers(now=start)
+    for minutes in (1, 5, 14):
+        poll_printers(now=start + timedelta(minutes=minutes))
+    assert outbox == []  # a short outage mails nobody
+
+    poll_printers(now=start + timedelta(minutes=16))
+    poll_printers(now=start + timedelta(minutes=17))
+    poll_printers(now=start + timedelta(minutes=60))
+
+    assert sorted(mail.to[0] for mail in outbox) == ["chef@example.org", "manager@example.org"]
+    french = next(mail for mail in outbox if mail.to == ["chef@example.org"])
+    assert "Voron" in french.subject
+    assert "Impossible de joindre le serveur de l’imprimante." in french.body
+    english = next(mail for mail in outbox if mail.to == ["manager@example.org"])
+    assert "Cannot reach the printer's server." in english.body

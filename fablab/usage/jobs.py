@@ -13,6 +13,7 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
+from fablab.usage.alerts import alert_if_newly_silent
 from fablab.usage.models import PrinterLink
 from fablab.usage.printers import KIND_LABELS, module_for, targets_to_poll
 from fablab.usage.services import close_stale_sessions
@@ -51,7 +52,8 @@ def poll_printers(now: datetime | None = None) -> PollReport:
     The network is asked outside any transaction (on SQLite a transaction holds
     the write lock); each printer's result is then committed on its own, so one
     unreachable or odd printer never holds back the others. Each failing link is
-    logged as an error and listed in the report.
+    logged as an error and listed in the report; the managers get one e-mail when a
+    link has been failing for ``USAGE_LINK_SILENT_MINUTES``.
     """
     targets = targets_to_poll()
     rollback()
@@ -64,7 +66,9 @@ def poll_printers(now: datetime | None = None) -> PollReport:
             continue
         try:
             at = now or utcnow()
+            previous_poll = link.last_polled_at
             report.changed += len(kind.apply_snapshot(link=link, snapshot=snapshot, now=at))
+            alert_if_newly_silent(link, previous_poll=previous_poll, now=at)
             commit()
         except DomainError as error:
             rollback()
