@@ -119,3 +119,37 @@ def test_the_managers_get_one_mail_when_a_link_stays_silent(
     assert "Impossible de joindre le serveur de l’imprimante." in french.body
     english = next(mail for mail in outbox if mail.to == ["manager@example.org"])
     assert "Cannot reach the printer's server." in english.body
+
+
+def test_the_api_lists_links_with_their_health_to_managers_only(
+    app, client, db, make_machine, manager, member
+):
+    from fablab.accounts.tokens import create_api_token
+    from fablab.usage.devices import save_printer_link
+
+    printer = make_machine(name="Voron", consumable_unit="gram")
+    save_printer_link(
+        machine=printer, url="http://127.0.0.1:9", api_key="secret-key", kind="moonraker"
+    )
+    db.session.commit()
+    poll_printers()
+    manager_token = create_api_token(user=manager)[1]
+    member_token = create_api_token(user=member)[1]
+    db.session.commit()
+
+    answer = client.get(
+        "/api/v1/usage/printer-links", headers={"Authorization": f"Bearer {manager_token}"}
+    )
+    assert answer.status_code == 200
+    [link] = answer.get_json()
+    assert link["machine_id"] == printer.id and link["kind"] == "moonraker"
+    assert link["last_error"] == "Cannot reach the printer's server."
+    assert "refused" in link["last_error_detail"]
+    assert "secret-key" not in answer.text
+    refused = client.get(
+        "/api/v1/usage/printer-links", headers={"Authorization": f"Bearer {member_token}"}
+    )
+    assert refused.status_code == 403
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "get" in document["paths"]["/api/v1/usage/printer-links"]
+    assert "PrinterLink" in document["components"]["schemas"]

@@ -21,7 +21,7 @@ from fablab.usage.devices import (
     tokens_of,
 )
 from fablab.usage.forms import DeviceTokenForm, OctoPrintForm
-from fablab.usage.printers import KIND_LABELS, LinkFailure, all_links, check_link
+from fablab.usage.printers import KIND_LABELS, LinkFailure, all_links, check_link, session_source
 from fablab.usage.queries import (
     all_device_tokens,
     device_session_counts,
@@ -161,4 +161,5 @@ def devices_health():
         tokens=all_device_tokens(),
         counts=device_session_counts(utcnow() - timedelta(days=7)),
         kind_labels=KIND_LABELS,
+        session_source=session_source,
     )

@@ -110,6 +110,11 @@ def module_for(kind: str) -> ModuleType:
     }[kind]
 
 
+def session_source(kind: str) -> str:
+    """The source of the sessions a link of ``kind`` records (a relay's: ``device``)."""
+    return "device" if kind == PrinterKind.SHELLY else kind
+
+
 def targets_to_poll() -> list[Target]:
     rows = db.session.execute(
         sa.select(
