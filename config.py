@@ -57,6 +57,10 @@ class Config:
     USAGE_AUTO_CLOSE_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_HOURS", "12"))
     USAGE_AUTO_CLOSE_PRINT_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_PRINT_HOURS", "72"))
     USAGE_OCTOPRINT_DEFAULT_EMAIL = os.environ.get("USAGE_OCTOPRINT_DEFAULT_EMAIL") or None
+    USAGE_LINK_SILENT_MINUTES = int(os.environ.get("USAGE_LINK_SILENT_MINUTES", "15"))
+    USAGE_POWER_ON_WATTS = float(os.environ.get("USAGE_POWER_ON_WATTS", "20"))
+    USAGE_POWER_MIN_SECONDS = int(os.environ.get("USAGE_POWER_MIN_SECONDS", "60"))
+    USAGE_POWER_OFF_GRACE_SECONDS = int(os.environ.get("USAGE_POWER_OFF_GRACE_SECONDS", "120"))
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )

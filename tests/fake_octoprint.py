@@ -122,9 +122,11 @@ class FakeOctoPrint:
 
     def _set_progress(self, printed_for: float) -> None:
         estimated = self.estimated or 1.0
+        size = self.job_file["size"]
+        filepos = min(size, int(size * printed_for / estimated))
         self.progress = {
-            "completion": min(100.0, 100.0 * printed_for / estimated),
-            "filepos": 1000,
+            "completion": 100.0 * filepos / size,
+            "filepos": filepos,
             "printTime": int(printed_for),
             "printTimeLeft": max(0, int(estimated - printed_for)),
             "printTimeLeftOrigin": "analysis",
@@ -134,11 +136,10 @@ class FakeOctoPrint:
         info = self.files[self.job_file["path"]]
         prints = info.setdefault("prints", {"success": 0, "failure": 0})
         prints["success" if success else "failure"] += 1
-        prints["last"] = {
-            "date": at if at is not None else time.time(),
-            "printTime": float(self.progress["printTime"] or 0),
-            "success": success,
-        }
+        last = {"date": at if at is not None else time.time(), "success": success}
+        if success:  # OctoPrint keeps no print time for a failed print
+            last["printTime"] = float(self.progress["printTime"] or 0)
+        prints["last"] = last
 
     # --- HTTP ----------------------------------------------------------------
     def _job_json(self) -> dict:

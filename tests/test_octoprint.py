@@ -131,20 +131,52 @@ def test_printing_the_same_file_again_is_a_second_session(db, octoprint, printer
     assert len(sessions(db)) == 2
 
 
-def test_a_cancelled_print_is_told_apart_and_billed_for_what_was_printed(
+def test_a_cancelled_print_is_charged_for_the_share_the_poller_saw_printed(
     db, octoprint, printer, booking
 ):
-    octoprint.start("benchy.gcode", printed_for=900)
+    octoprint.start("benchy.gcode", printed_for=600)
+    poll_octoprint()
+    octoprint.advance(1800)  # half of the 3600 s file: completion 50 %
     poll_octoprint()
     octoprint.cancel()
     poll_octoprint()
     poll_octoprint()
 
     [cancelled] = sessions(db)
+    # Like the real OctoPrint, the fake keeps no printTime for the failed print.
+    assert "printTime" not in octoprint.files["benchy.gcode"]["prints"]["last"]
     assert cancelled.status == "closed"
     assert "Cancelled" in cancelled.note
-    # 900 s of a 3600 s file: a quarter of the file's 14.913 g.
-    assert cancelled.consumable_quantity_milli == 3728
+    # Half of the file's 14.913 g (5 m of 1.75 mm PLA).
+    assert cancelled.consumable_quantity_milli == 7457
+    assert cancelled.consumable_rate_cents == 5
+
+
+def test_a_cancel_seen_only_at_the_start_is_charged_by_its_duration(
+    db, octoprint, printer, booking
+):
+    # The real OctoPrint shows null progress during the first second of a print.
+    octoprint.start("benchy.gcode", printed_for=0)
+    octoprint.progress = {key: None for key in octoprint.progress}
+    poll_octoprint()
+    [running] = sessions(db)
+    octoprint.cancel(at=running.started_at.timestamp() + 1440)  # 40 % of the estimate
+    poll_octoprint()
+
+    [cancelled] = sessions(db)
+    assert cancelled.status == "closed"
+    assert cancelled.consumable_quantity_milli == 5965  # 40 % of 14.913 g
+
+
+def test_a_cancel_never_seen_printing_is_flagged_with_no_filament(db, octoprint, printer, booking):
+    octoprint.start("benchy.gcode", printed_for=900)
+    octoprint.cancel(at=time.time() - 30)
+    poll_octoprint()
+
+    [cancelled] = sessions(db)
+    assert cancelled.status == "flagged"
+    assert cancelled.consumable_quantity_milli == 0
+    assert "filament" in cancelled.flagged_reason
 
 
 def test_a_disconnected_printer_is_noted_and_records_nothing(db, octoprint, printer):
@@ -182,25 +214,37 @@ def test_a_print_without_a_booking_goes_to_the_lab_account_flagged(db, octoprint
     assert "booking" in unbooked.flagged_reason
 
 
-def test_a_wrong_api_key_records_nothing_and_says_why(db, octoprint, printer):
+def test_a_wrong_api_key_records_nothing_and_says_why(db, octoprint, printer, caplog):
     link = printer_link(db, printer)
     link.api_key = "wrong"
     db.session.commit()
     octoprint.start("benchy.gcode", printed_for=60)
-    poll_octoprint()
+    report = poll_octoprint()
 
     assert sessions(db) == []
-    assert "API key" in printer_link(db, printer).last_error
+    link = printer_link(db, printer)
+    assert link.last_error == "The printer's server refused the API key."
+    assert "403" in link.last_error_detail
+    [failure] = report.failures
+    assert failure.machine_name == "Prusa MK4"
+    assert "refused the API key" in str(report) or "1 printer(s) failing" in str(report)
+    # The scheduler's log says it as an error, with the machine and the reason.
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "Prusa MK4" in record.getMessage() and "API key" in record.getMessage()
 
 
 def test_an_unreachable_octoprint_records_nothing(db, printer):
     link = printer_link(db, printer)
     link.url = "http://127.0.0.1:9"  # discard port: connection refused
     db.session.commit()
-    poll_octoprint()
+    report = poll_octoprint()
 
     assert sessions(db) == []
-    assert "unreachable" in printer_link(db, printer).last_error
+    link = printer_link(db, printer)
+    assert link.last_error == "Cannot reach the printer's server."
+    assert "refused" in link.last_error_detail
+    assert link.last_contact_at is None
+    assert len(report.failures) == 1
 
 
 def test_prints_before_the_printer_was_linked_are_not_imported(db, octoprint, printer):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from fablab.bookings.models import Reservation
 from fablab.timeutil import to_local, utcnow
 from fablab.usage.models import DeviceToken, OctoPrintLink, UsageSession
+from tests.fake_octoprint import FakeOctoPrint
 
 
 @pytest.fixture
@@ -206,19 +207,21 @@ def test_the_octoprint_link_is_saved_with_its_filament(db, login_as, laser, mana
     assert bad.status_code == 422
     assert db.session.scalars(sa.select(OctoPrintLink)).all() == []
 
-    client.post(
-        url,
-        data={
-            "url": "http://octopi.local/",
-            "api_key": "ABC123",
-            "diameter_mm": "2.85",
-            "density_g_cm3": "1.27",
-            "enabled": "y",
-        },
-    )
+    with FakeOctoPrint(api_key="ABC123") as octoprint:
+        client.post(
+            url,
+            data={
+                "kind": "octoprint",
+                "url": octoprint.url + "/",
+                "api_key": "ABC123",
+                "diameter_mm": "2.85",
+                "density_g_cm3": "1.27",
+                "enabled": "y",
+            },
+        )
     link = db.session.scalars(sa.select(OctoPrintLink)).one()
     assert (link.url, link.api_key, link.diameter_milli_mm, link.density_milli) == (
-        "http://octopi.local",
+        octoprint.url,
         "ABC123",
         2850,
         1270,

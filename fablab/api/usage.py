@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,14 +11,27 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
 from fablab.api import Unauthorized, bp
-from fablab.api.helpers import InvalidInput, load_body, load_query, login_required_api
+from fablab.api.helpers import (
+    InvalidInput,
+    load_body,
+    load_query,
+    login_required_api,
+    manager_required_api,
+)
 from fablab.api.schemas import Instant
 from fablab.errors import Forbidden
 from fablab.extensions import db
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from fablab.usage.devices import device_token_for
 from fablab.usage.models import DeviceToken, UsageSession, UsageSource, UsageStatus
-from fablab.usage.queries import find_user, get_machine_or_404, get_session_or_404
+from fablab.usage.printers import all_links, session_source
+from fablab.usage.queries import (
+    device_session_counts,
+    find_user,
+    get_machine_or_404,
+    get_session_or_404,
+)
 from fablab.usage.services import from_milli, sessions_query, start_session, stop_session
 
 DEVICE_HEADER = "X-Device-Token"
@@ -244,3 +259,59 @@ def usage_list():
     user_id = None if current_user.is_manager else current_user.id
     query = sessions_query(user_id=user_id, **filters).limit(500)
     return jsonify([session_json(s) for s in db.session.scalars(query)])
+
+
+class PrinterLinkSchema(Schema):
+    id = fields.Integer()
+    machine_id = fields.Integer()
+    machine_name = fields.String()
+    kind = fields.String(
+        metadata={"enum": ["octoprint", "moonraker", "prusalink", "shelly"]},
+    )
+    url = fields.String()
+    enabled = fields.Boolean(metadata={"description": "Polled every minute"})
+    last_polled_at = fields.DateTime(allow_none=True)
+    last_contact_at = fields.DateTime(
+        allow_none=True, metadata={"description": "Last time the server answered usefully"}
+    )
+    last_state = fields.String(metadata={"description": "The server's own state word"})
+    last_error = fields.String(metadata={"description": "Empty when the last poll went well"})
+    last_error_detail = fields.String(metadata={"description": "HTTP status, network error…"})
+    sessions_last_7_days = fields.Integer()
+
+
+@bp.get("/usage/printer-links")
+@manager_required_api
+def usage_printer_links():
+    """Every printer and relay link with its health (managers); the key is never shown.
+    ---
+    get:
+      summary: List printer and relay links with their health
+      security: [{bearer: []}]
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: array
+                items: PrinterLinkSchema
+        401:
+          $ref: '#/components/responses/Error'
+        403:
+          $ref: '#/components/responses/Error'
+    """
+    counts = device_session_counts(utcnow() - timedelta(days=7))
+    rows = [
+        {
+            **{
+                name: getattr(link, name)
+                for name in PrinterLinkSchema().fields
+                if hasattr(link, name)
+            },
+            "machine_name": link.machine.name,
+            "last_error": _(link.last_error) if link.last_error else "",
+            "sessions_last_7_days": counts.get((link.machine_id, session_source(link.kind)), 0),
+        }
+        for link in all_links()
+    ]
+    return jsonify(PrinterLinkSchema(many=True).dump(rows))

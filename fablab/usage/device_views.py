@@ -1,7 +1,8 @@
-"""Manager pages for a machine's devices: device tokens and the OctoPrint link."""
+"""Manager pages for devices: a machine's tokens and printer link, and every device's health."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
@@ -9,17 +10,25 @@ from flask_babel import gettext as _
 
 from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 from fablab.usage.devices import (
     create_device_token,
     link_of,
     remove_octoprint_link,
     revoke_device_token,
-    save_octoprint_link,
+    save_printer_link,
     tokens_of,
 )
 from fablab.usage.forms import DeviceTokenForm, OctoPrintForm
-from fablab.usage.queries import find_user, get_device_token_or_404, get_machine_or_404
+from fablab.usage.printers import KIND_LABELS, LinkFailure, all_links, check_link, session_source
+from fablab.usage.queries import (
+    all_device_tokens,
+    device_session_counts,
+    find_user,
+    get_device_token_or_404,
+    get_machine_or_404,
+)
 from fablab.usage.views import bp
 
 
@@ -27,6 +36,8 @@ def _octoprint_form(machine) -> OctoPrintForm:
     link = link_of(machine)
     form = OctoPrintForm()
     if request.method == "GET" and link is not None:
+        form.kind.data = link.kind
+        form.username.data = link.username
         form.url.data = link.url
         form.diameter_mm.data = Decimal(link.diameter_milli_mm) / 1000
         form.density_g_cm3.data = Decimal(link.density_milli) / 1000
@@ -82,22 +93,24 @@ def revoke_token(machine_id: int, token_id: int):
 def save_octoprint(machine_id: int):
     machine = get_machine_or_404(machine_id)
     form = _octoprint_form(machine)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _tried(machine, form):
         try:
             default_user = None
             if form.default_user_email.data:
                 default_user = find_user(email=form.default_user_email.data)
-            save_octoprint_link(
+            save_printer_link(
                 machine=machine,
+                kind=form.kind.data,
                 url=form.url.data,
                 api_key=form.api_key.data or "",
+                username=form.username.data or "",
                 diameter_mm=form.diameter_mm.data,
                 density_g_cm3=form.density_g_cm3.data,
                 default_user=default_user,
                 enabled=form.enabled.data,
             )
             commit()
-            flash(_("OctoPrint link saved."), "success")
+            flash(_("Printer link saved: the printer answered."), "success")
             return redirect(url_for("usage.devices", machine_id=machine.id))
         except DomainError as error:
             rollback()
@@ -109,11 +122,44 @@ def save_octoprint(machine_id: int):
     return _page(machine, octoprint_form=form, status=422)
 
 
+def _tried(machine, form) -> bool:
+    """Try the address and the key as the poller would, outside any transaction."""
+    link = link_of(machine)
+    api_key = form.api_key.data or (link.api_key if link is not None else "")
+    rollback()
+    try:
+        check_link(
+            kind=form.kind.data,
+            url=form.url.data.strip(),
+            api_key=api_key,
+            username=(form.username.data or "").strip(),
+        )
+    except LinkFailure as failure:
+        message = _("The printer did not answer as expected: %(reason)s", reason=_(failure.message))
+        form.url.errors.append(f"{message} ({failure.detail})" if failure.detail else message)
+        return False
+    return True
+
+
 @bp.post("/machines/<int:machine_id>/devices/octoprint/remove")
 @manager_required
 def remove_octoprint(machine_id: int):
     machine = get_machine_or_404(machine_id)
     remove_octoprint_link(machine=machine)
     commit()
-    flash(_("OctoPrint link removed."), "success")
+    flash(_("Printer link removed."), "success")
     return redirect(url_for("usage.devices", machine_id=machine.id))
+
+
+@bp.get("/devices")
+@manager_required
+def devices_health():
+    """Every linked printer and device token: last contact, last error, sessions this week."""
+    return render_template(
+        "usage/devices_health.html",
+        links=all_links(),
+        tokens=all_device_tokens(),
+        counts=device_session_counts(utcnow() - timedelta(days=7)),
+        kind_labels=KIND_LABELS,
+        session_source=session_source,
+    )

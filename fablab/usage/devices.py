@@ -1,4 +1,4 @@
-"""Devices that report usage: per-machine device tokens and OctoPrint links."""
+"""Devices that report usage: per-machine device tokens and printer links."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.timeutil import utcnow
-from fablab.usage.models import DeviceToken, OctoPrintLink
+from fablab.usage.models import DeviceToken, OctoPrintLink, PrinterKind
 from fablab.usage.services import UsageError
 
 DEVICE_PREFIX = "fld_"
@@ -89,39 +89,54 @@ def _milli(value: Decimal | str | float, field: str, low: str, high: str) -> int
     return int((number * 1000).quantize(Decimal(1)))
 
 
-def save_octoprint_link(
+def save_printer_link(
     *,
     machine: Machine,
     url: str,
     api_key: str,
+    kind: str = PrinterKind.OCTOPRINT.value,
+    username: str = "",
     diameter_mm: Decimal | str | float = Decimal("1.75"),
     density_g_cm3: Decimal | str | float = Decimal("1.24"),
     default_user: User | None = None,
     enabled: bool = True,
 ) -> OctoPrintLink:
-    """Create or update how the poller reaches ``machine``'s OctoPrint."""
+    """Create or update how the poller reaches ``machine``'s printer server.
+
+    Only checks the values: the edge tries the address and the key first
+    (``printers.check_link``), outside the transaction.
+    """
+    if kind not in {k.value for k in PrinterKind}:
+        raise UsageError(_("Choose OctoPrint, Moonraker, PrusaLink or Shelly."), field="kind")
     url = (url or "").strip().rstrip("/")
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(_("Enter the OctoPrint address, e.g. http://octopi.local."), field="url")
+        raise UsageError(_("Enter the printer's address, e.g. http://octopi.local."), field="url")
     api_key = (api_key or "").strip()
     link = link_of(machine)
-    if not api_key and link is None:
-        raise UsageError(_("Enter the OctoPrint API key."), field="api_key")
+    # Moonraker may trust the lab's network, and a Shelly has no password by default.
+    if not api_key and link is None and kind in (PrinterKind.OCTOPRINT, PrinterKind.PRUSALINK):
+        raise UsageError(_("Enter the API key."), field="api_key")
     diameter = _milli(diameter_mm, "diameter_mm", "0.5", "5")
     density = _milli(density_g_cm3, "density_g_cm3", "0.5", "3")
     if link is None:
         link = OctoPrintLink(machine=machine, url=url, api_key=api_key)
         db.session.add(link)
+    link.kind = kind
     link.url = url
+    link.username = (username or "").strip()[:100]
     if api_key:  # an empty key on update keeps the stored one
         link.api_key = api_key
+    link.last_error = link.last_error_detail = ""  # the edge tried the new settings
     link.diameter_milli_mm = diameter
     link.density_milli = density
     link.default_user = default_user
     link.enabled = enabled
     db.session.flush()
     return link
+
+
+save_octoprint_link = save_printer_link  # its name when only OctoPrint was spoken
 
 
 def remove_octoprint_link(*, machine: Machine) -> None:

@@ -93,15 +93,40 @@ class DeviceTokenForm(Form):
 
 
 class OctoPrintForm(Form):
+    """The machine's 3D-printer link (OctoPrint, Moonraker or PrusaLink)."""
+
+    kind = SelectField(
+        _l("Printer server"),
+        choices=[
+            ("octoprint", "OctoPrint"),
+            ("moonraker", "Moonraker (Klipper)"),
+            ("prusalink", "PrusaLink (Prusa MK4, XL, MINI)"),
+            ("shelly", _l("Shelly relay / power meter (machines without an API)")),
+        ],
+        default="octoprint",
+    )
     url = StringField(
-        _l("OctoPrint address"),
+        _l("Address"),
         validators=[DataRequired(), URL(require_tld=False), Length(max=255)],
-        description=_l("E.g. http://octopi.local"),
+        description=_l("E.g. http://octopi.local, http://voron.local:7125, http://192.168.1.50"),
+    )
+    username = StringField(
+        _l("User (PrusaLink, Shelly)"),
+        validators=[Length(max=100)],
+        description=_l(
+            "PrusaLink's digest user, usually “maker”; a Shelly with a password: “admin”. "
+            "Empty: the key is sent as an API key."
+        ),
     )
     api_key = StringField(
-        _l("API key"),
+        _l("API key or password"),
         validators=[Length(max=255)],
-        description=_l("An application key from OctoPrint. Leave empty to keep the stored one."),
+        description=_l(
+            "OctoPrint: an application key. Moonraker: its API key (empty if it trusts "
+            "the lab's network). PrusaLink: the password shown on the printer. Shelly: its "
+            "password, if set. "
+            "Leave empty to keep the stored one."
+        ),
     )
     diameter_mm = DecimalField(
         _l("Filament diameter (mm)"),

@@ -6,47 +6,102 @@ Thin and safe to rerun; each commits its own work.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
-from fablab.usage.models import OctoPrintLink
-from fablab.usage.octoprint import apply_snapshot, fetch_snapshot, links_to_poll
+from fablab.usage.alerts import alert_if_newly_silent
+from fablab.usage.models import PrinterLink
+from fablab.usage.printers import KIND_LABELS, module_for, targets_to_poll
 from fablab.usage.services import close_stale_sessions
 
 log = logging.getLogger(__name__)
 
 
-def poll_octoprint() -> int:
-    """Poll every linked OctoPrint once; returns how many sessions changed.
+@dataclass
+class LinkFailed:
+    machine_id: int
+    machine_name: str
+    kind: str
+    url: str
+    message: str  # a message id: translate it to show it
+    detail: str
+
+    def describe(self) -> str:
+        """One English line for the CLI and the log."""
+        label = KIND_LABELS.get(self.kind, self.kind)
+        text = f"machine {self.machine_id} “{self.machine_name}”, {label} at {self.url}: "
+        return text + self.message + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class PollReport:
+    changed: int = 0
+    failures: list[LinkFailed] = field(default_factory=list)
+
+    def __str__(self) -> str:  # what the scheduler log says after "done:"
+        return f"{self.changed} session(s) changed, {len(self.failures)} printer(s) failing"
+
+
+def poll_printers(now: datetime | None = None) -> PollReport:
+    """Poll every enabled link once (OctoPrint, Moonraker, PrusaLink, Shelly relays).
 
     The network is asked outside any transaction (on SQLite a transaction holds
     the write lock); each printer's result is then committed on its own, so one
-    unreachable or odd printer never holds back the others.
+    unreachable or odd printer never holds back the others. Each failing link is
+    logged as an error and listed in the report; the managers get one e-mail when a
+    link has been failing for ``USAGE_LINK_SILENT_MINUTES``.
     """
-    links = links_to_poll()
+    targets = targets_to_poll()
     rollback()
-    changed = 0
-    for link_id, url, api_key in links:
-        snapshot = fetch_snapshot(url, api_key)
-        link = db.session.get(OctoPrintLink, link_id)
+    report = PollReport()
+    for target in targets:
+        kind = module_for(target.kind)
+        snapshot = kind.fetch(target)
+        link = db.session.get(PrinterLink, target.id)
         if link is None:
             continue
         try:
-            changed += len(apply_snapshot(link=link, snapshot=snapshot, now=utcnow()))
+            at = now or utcnow()
+            previous_poll = link.last_polled_at
+            report.changed += len(kind.apply_snapshot(link=link, snapshot=snapshot, now=at))
+            alert_if_newly_silent(link, previous_poll=previous_poll, now=at)
             commit()
         except DomainError as error:
             rollback()
-            log.warning("OctoPrint of machine %s: %s", link_id, error.message)
-            _remember_error(link_id, error.message)
-    return changed
+            _remember_error(target.id, str(error.message))
+        failure = _failure_of(target.id)
+        if failure is not None:
+            report.failures.append(failure)
+            log.error("printer link failed: %s", failure.describe())
+    return report
+
+
+poll_octoprint = poll_printers  # the job's first name (scheduler id "usage.poll_octoprint")
+
+
+def _failure_of(link_id: int) -> LinkFailed | None:
+    link = db.session.get(PrinterLink, link_id)
+    if link is None or not link.last_error:
+        return None
+    return LinkFailed(
+        machine_id=link.machine_id,
+        machine_name=link.machine.name,
+        kind=link.kind,
+        url=link.url,
+        message=link.last_error,
+        detail=link.last_error_detail,
+    )
 
 
 def _remember_error(link_id: int, message: str) -> None:
-    link = db.session.get(OctoPrintLink, link_id)
+    link = db.session.get(PrinterLink, link_id)
     if link is not None:
         link.last_error = message
+        link.last_error_detail = ""
         commit()
 
 

@@ -34,6 +34,22 @@ class UsageSource(StrEnum):
     MANAGER = "manager"
     DEVICE = "device"
     OCTOPRINT = "octoprint"
+    MOONRAKER = "moonraker"
+    PRUSALINK = "prusalink"
+
+
+class PrinterKind(StrEnum):
+    """What a link polls: a 3D printer's server (a session's source is the same word), or
+    a smart relay measuring a machine's power (its sessions' source is ``device``)."""
+
+    OCTOPRINT = "octoprint"
+    MOONRAKER = "moonraker"  # Klipper printers (Voron, most kits)
+    PRUSALINK = "prusalink"  # Prusa MK4, XL, MINI
+    SHELLY = "shelly"  # a smart relay / power meter on a machine without an API
+
+
+# Sources whose sessions a printer's server opens and closes by itself.
+PRINTER_SOURCES = frozenset({"octoprint", "moonraker", "prusalink"})
 
 
 class UsageStatus(StrEnum):
@@ -186,21 +202,29 @@ class DeviceToken(db.Model):
         return self.revoked_at is not None
 
 
-class OctoPrintLink(db.Model):
-    """How to reach the OctoPrint server of a 3D printer, and what the poller saw last."""
+class PrinterLink(db.Model):
+    """How to reach a 3D printer's server (OctoPrint, Moonraker, PrusaLink) and what the
+    poller saw last. The table keeps its first name, ``octoprint_links``."""
 
     __tablename__ = "octoprint_links"
     __table_args__ = (
         sa.CheckConstraint("diameter_milli_mm > 0", name="diameter_positive"),
         sa.CheckConstraint("density_milli > 0", name="density_positive"),
+        sa.CheckConstraint(_in("kind", PrinterKind), name="kind_known"),
+        sa.CheckConstraint(
+            "last_progress_ppm >= 0 AND last_progress_ppm <= 1000000", name="progress_in_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     machine_id: Mapped[int] = mapped_column(
         sa.ForeignKey("machines.id", ondelete="CASCADE"), unique=True
     )
+    kind: Mapped[str] = mapped_column(sa.String(20), default=PrinterKind.OCTOPRINT.value)
     url: Mapped[str] = mapped_column(sa.String(255))
     api_key: Mapped[str] = mapped_column(sa.String(255))
+    # PrusaLink's HTTP digest user (the key is then its password); empty: X-Api-Key.
+    username: Mapped[str] = mapped_column(sa.String(100), default="")
     # Filament diameter in thousandths of a millimetre (1750 = 1.75 mm).
     diameter_milli_mm: Mapped[int] = mapped_column(default=1750)
     # Filament density in thousandths of g/cm³ (1240 = 1.24 g/cm³, PLA).
@@ -213,8 +237,23 @@ class OctoPrintLink(db.Model):
     last_polled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_state: Mapped[str] = mapped_column(sa.String(40), default="")
     last_job_key: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The share of the running print (``last_job_key``) the poller last saw printed,
+    # in millionths: what a cancelled print is charged for.
+    last_progress_ppm: Mapped[int] = mapped_column(default=0)
+    # An English message id (translated when shown) and the technical detail, e.g. the
+    # HTTP status or the network error; both empty when the last poll went well.
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    last_error_detail: Mapped[str] = mapped_column(sa.Text, default="")
+    # The last time the server answered the poller usefully.
+    last_contact_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     machine: Mapped[Machine] = relationship()
     default_user: Mapped[Optional[User]] = relationship()
+
+    @property
+    def failing(self) -> bool:
+        return self.enabled and bool(self.last_error)
+
+
+OctoPrintLink = PrinterLink  # the name it had when only OctoPrint was spoken

@@ -12,38 +12,31 @@ date alone would merge two prints of one file. A print that began and ended
 between two polls is recorded from ``prints.last`` (its end and print time).
 The unique (machine, external_id) constraint makes polling twice harmless.
 
-HTTP is kept apart (``fetch_snapshot``) from the database work
-(``apply_snapshot``) so that no write transaction waits on the network.
+HTTP is kept apart (``fetch``) from the database work (``apply_snapshot``) so
+that no write transaction waits on the network (see ``printers.py``).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app
 
-from fablab.accounts.models import Role, User
-from fablab.bookings.models import Reservation
 from fablab.extensions import db
 from fablab.machines.models import ConsumableUnit
-from fablab.usage.models import OctoPrintLink, UsageSession, UsageSource, UsageStatus
+from fablab.usage.models import PrinterLink, UsageSession, UsageSource, UsageStatus
+from fablab.usage.printers import NOT_THIS_KIND, LinkFailure, Target, get_json, record_outcome
+from fablab.usage.printjobs import print_user
 from fablab.usage.services import (
-    EARLY_START,
-    LINKABLE_STATUSES,
     N_,
     _close,
     open_session_for,
     start_session,
 )
 
-TIMEOUT_SECONDS = 5
 # OctoPrint states in which a job is under way.
 RUNNING_STATES = {
     "Starting",
@@ -59,10 +52,6 @@ RESTART_TOLERANCE = timedelta(minutes=5)
 PI = Decimal("3.14159265358979323846")
 
 
-class OctoPrintUnreachable(Exception):
-    """The server did not answer usefully (network, auth, bad JSON)."""
-
-
 @dataclass
 class Snapshot:
     """What one poll saw."""
@@ -70,7 +59,8 @@ class Snapshot:
     connected: bool = True
     job: dict = field(default_factory=dict)
     file_info: dict | None = None
-    error: str = ""
+    error: str = ""  # a message id (printers.UNREACHABLE…), translated when shown
+    detail: str = ""  # the technical reason
 
     @property
     def state(self) -> str:
@@ -93,37 +83,28 @@ class Snapshot:
         return ((self.file_info or {}).get("prints") or {}).get("last") or {}
 
 
-def _get(base_url: str, api_key: str, path: str) -> tuple[int, dict]:
-    request = urllib.request.Request(  # noqa: S310  (http(s) checked when the link is saved)
-        base_url.rstrip("/") + path,
-        headers={"X-Api-Key": api_key, "Accept": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, {}
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
-        raise OctoPrintUnreachable(str(error)) from None
-
-
-def fetch_snapshot(base_url: str, api_key: str) -> Snapshot:
+def fetch(target: Target) -> Snapshot:
     """Ask OctoPrint for the printer, the job and (when not running) the job's file."""
     try:
-        status, _printer = _get(base_url, api_key, "/api/printer")
-        if status in (401, 403):
-            return Snapshot(connected=False, error="OctoPrint refused the API key")
-        connected = status != 409
-        status, job = _get(base_url, api_key, "/api/job")
-        if status != 200:
-            return Snapshot(connected=connected, error=f"/api/job answered {status}")
-        snapshot = Snapshot(connected=connected, job=job)
+        status, _printer = get_json(target, "/api/printer", accept_statuses=(200, 409))
+        _status, job = get_json(target, "/api/job")
+        if not isinstance(job.get("job"), dict) or "state" not in job:
+            raise LinkFailure(NOT_THIS_KIND, "/api/job has no job and state")
+        snapshot = Snapshot(connected=status != 409, job=job)
         if snapshot.path and not snapshot.running:
-            status, info = _get(base_url, api_key, "/api/files/local/" + quote(snapshot.path))
+            path = "/api/files/local/" + quote(snapshot.path)
+            status, info = get_json(target, path, accept_statuses=(200, 404))
             snapshot.file_info = info if status == 200 else None
         return snapshot
-    except OctoPrintUnreachable as error:
-        return Snapshot(connected=False, error=f"unreachable: {error}")
+    except LinkFailure as failure:
+        return Snapshot(connected=False, error=failure.message, detail=failure.detail)
+
+
+def check(target: Target) -> None:
+    """The key must read the job (an OctoPrint answers /api/job 403 to a wrong key)."""
+    _status, job = get_json(target, "/api/job")
+    if not isinstance(job.get("job"), dict) or "state" not in job:
+        raise LinkFailure(NOT_THIS_KIND, "/api/job has no job and state")
 
 
 def filament_milligrams(job: dict, *, diameter_milli_mm: int, density_milli: int) -> int:
@@ -148,44 +129,13 @@ def _number(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _print_user(link: OctoPrintLink, at: datetime) -> tuple[User | None, str]:
-    """The booker of the booking running at ``at``, else the lab's account (flagged)."""
-    booking = db.session.scalar(
-        sa.select(Reservation).where(
-            Reservation.machine_id == link.machine_id,
-            Reservation.status.in_(LINKABLE_STATUSES),
-            Reservation.start_at <= at + EARLY_START,
-            Reservation.end_at > at,
-        )
-    )
-    if booking is not None:
-        return booking.user, ""
-    reason = N_("Print without a booking: recorded for the lab's account, check who printed.")
-    return _default_user(link), reason
-
-
-def _default_user(link: OctoPrintLink) -> User | None:
-    if link.default_user is not None:
-        return link.default_user
-    email = current_app.config.get("USAGE_OCTOPRINT_DEFAULT_EMAIL")
-    if email:
-        user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
-        if user is not None:
-            return user
-    for role in (Role.ADMIN, Role.MANAGER):
-        user = db.session.scalar(
-            sa.select(User).where(User.role == role, User.active).order_by(User.id).limit(1)
-        )
-        if user is not None:
-            return user
-    return None
-
-
-def apply_snapshot(*, link: OctoPrintLink, snapshot: Snapshot, now: datetime) -> list[UsageSession]:
+def apply_snapshot(*, link: PrinterLink, snapshot: Snapshot, now: datetime) -> list[UsageSession]:
     """Record what the snapshot shows; returns the sessions opened or closed."""
-    link.last_polled_at = now
-    link.last_error = snapshot.error
-    link.last_state = snapshot.state if snapshot.connected else "disconnected"
+    record_outcome(link, snapshot, now)
+    if snapshot.error:
+        link.last_state = ""  # unknown: the error says why
+    else:
+        link.last_state = snapshot.state if snapshot.connected else "disconnected"
     if snapshot.error and not snapshot.job:
         return []
     current = open_session_for(link.machine)
@@ -196,7 +146,7 @@ def apply_snapshot(*, link: OctoPrintLink, snapshot: Snapshot, now: datetime) ->
     return _on_idle(link, snapshot, current, now)
 
 
-def _by_key(link: OctoPrintLink, key: str) -> UsageSession | None:
+def _by_key(link: PrinterLink, key: str) -> UsageSession | None:
     return db.session.scalar(
         sa.select(UsageSession).where(
             UsageSession.machine_id == link.machine_id, UsageSession.external_id == key
@@ -217,7 +167,9 @@ def _on_running(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
         return []  # a manager closed this print's session by hand
     same_print = current is not None and current.external_id == key
     if same_print and started < current.started_at + RESTART_TOLERANCE:
+        link.last_progress_ppm = max(link.last_progress_ppm, _progress_ppm(snapshot))
         return []  # still the same print
+    link.last_progress_ppm = _progress_ppm(snapshot)
     changed = []
     if current is not None:  # an earlier print (maybe of the same file) ended unseen
         end = max(started, current.started_at + timedelta(seconds=1))
@@ -229,7 +181,7 @@ def _on_running(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
 
 
 def _open_print(link, snapshot: Snapshot, started: datetime, key: str) -> UsageSession | None:
-    user, flag = _print_user(link, started)
+    user, flag = print_user(link, started)
     if user is None:
         link.last_error = "no booking and no default account to record the print for"
         return None
@@ -267,8 +219,9 @@ def _on_idle(link, snapshot: Snapshot, current, now) -> list[UsageSession]:
         reason = N_("OctoPrint lost the print (printer disconnected?): check it.")
         return [_close_print(link, current, now, success=None, snapshot=None, flag=reason)]
     if current is not None and current.external_id == _running_key(snapshot):
+        closed = _close_print(link, current, ended_at, success=success, snapshot=snapshot)
         current.external_id = key
-        return [_close_print(link, current, ended_at, success=success, snapshot=snapshot)]
+        return [closed]
     if current is not None:  # a different print was open: it ended unseen
         _close_print(link, current, now, success=None, snapshot=None)
     if ended_at <= link.created_at:
@@ -293,7 +246,8 @@ def _close_print(link, session, end, *, success, snapshot, flag: str = "") -> Us
     quantity = 0
     notes = []
     if snapshot is not None and link.machine.consumable_unit == ConsumableUnit.GRAM:
-        quantity = _print_milligrams(link, snapshot, success)
+        quantity = _print_milligrams(link, snapshot, success, session)
+    link.last_progress_ppm = 0
     if success is False:
         notes.append(N_("Cancelled print."))
         if quantity == 0:
@@ -308,28 +262,47 @@ def _close_print(link, session, end, *, success, snapshot, flag: str = "") -> Us
     return session
 
 
-def _print_milligrams(link, snapshot: Snapshot, success: bool) -> int:
-    """Filament used: the whole file, or for a cancel its share by print time."""
+def _progress_ppm(snapshot: Snapshot) -> int:
+    """The share of the file printed, in millionths: ``completion`` (OctoPrint computes
+    it as ``filepos`` over the file size), else ``filepos`` over ``size`` itself."""
+    progress = snapshot.job.get("progress") or {}
+    completion = _number(progress.get("completion"))
+    if completion is None:
+        filepos, size = _number(progress.get("filepos")), _number(snapshot.file.get("size"))
+        completion = 100 * filepos / size if filepos is not None and size else None
+    return int(min(max(completion or 0, 0), 100) * 10_000)
+
+
+def _print_milligrams(link, snapshot: Snapshot, success: bool, session) -> int:
+    """Filament used: the whole file, or for a cancel the share the poller saw printed.
+
+    OctoPrint keeps no print time for a failed print (``prints.last`` is only ``date``
+    and ``success``) and nulls ``progress`` after a cancel: the share is the last
+    progress seen while printing, else the session's own duration over the estimate.
+    """
     whole = filament_milligrams(
         snapshot.job, diameter_milli_mm=link.diameter_milli_mm, density_milli=link.density_milli
     )
     if success:
         return whole
-    done = _number(snapshot.last_print.get("printTime"))
+    return share_of(whole, seen_share(link, snapshot, session))
+
+
+def seen_share(link, snapshot: Snapshot, session) -> Decimal:
+    if session.external_id != _running_key(snapshot):
+        return Decimal(0)  # never seen printing: nothing is known
+    if link.last_progress_ppm > 0:
+        return Decimal(link.last_progress_ppm) / 1_000_000
     estimate = _number((snapshot.job.get("job") or {}).get("estimatedPrintTime"))
-    if done is None or not estimate:
-        return 0
-    share = min(Decimal(str(done)) / Decimal(str(estimate)), Decimal(1))
-    return int((whole * share).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    seconds = _number(snapshot.last_print.get("date"))
+    if not estimate or seconds is None:
+        return Decimal(0)
+    elapsed = seconds - session.started_at.timestamp()
+    return min(max(Decimal(str(elapsed)) / Decimal(str(estimate)), Decimal(0)), Decimal(1))
 
 
-def links_to_poll() -> list[tuple[int, str, str]]:
-    rows = db.session.execute(
-        sa.select(OctoPrintLink.id, OctoPrintLink.url, OctoPrintLink.api_key)
-        .where(OctoPrintLink.enabled)
-        .order_by(OctoPrintLink.id)
-    ).all()
-    return [(row.id, row.url, row.api_key) for row in rows]
+def share_of(whole_milligrams: int, share: Decimal) -> int:
+    return int((whole_milligrams * share).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
 
 
 def is_open_print(session: UsageSession) -> bool:

@@ -57,3 +57,23 @@ def find_user(*, user_id: int | None = None, email: str | None = None) -> User:
 
 def users_for_choice() -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.active).order_by(User.email)))
+
+
+def device_session_counts(since) -> dict[tuple[int, str], int]:
+    """Sessions started since ``since`` per (machine id, source): what each device recorded."""
+    rows = db.session.execute(
+        sa.select(UsageSession.machine_id, UsageSession.source, sa.func.count())
+        .where(UsageSession.started_at >= since)
+        .group_by(UsageSession.machine_id, UsageSession.source)
+    ).all()
+    return {(machine_id, source): count for machine_id, source, count in rows}
+
+
+def all_device_tokens() -> list[DeviceToken]:
+    return list(
+        db.session.scalars(
+            sa.select(DeviceToken)
+            .where(DeviceToken.revoked_at.is_(None))
+            .order_by(DeviceToken.machine_id, DeviceToken.id)
+        )
+    )

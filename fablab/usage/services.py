@@ -26,7 +26,7 @@ from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
 from fablab.machines.models import Machine, MachineStatus
 from fablab.timeutil import utcnow
-from fablab.usage.models import UsageSession, UsageSource, UsageStatus
+from fablab.usage.models import PRINTER_SOURCES, UsageSession, UsageSource, UsageStatus
 
 # A member may start a little before their booking and still be linked to it.
 EARLY_START = timedelta(minutes=15)
@@ -161,7 +161,7 @@ def _billed_company_id(user: User, reservation: Reservation | None) -> int | Non
 def _check_can_start(*, machine: Machine, user: User, source: str, at: datetime) -> None:
     from fablab.machines.services import has_valid_qualification
 
-    if source in (UsageSource.MANAGER, UsageSource.OCTOPRINT):
+    if source == UsageSource.MANAGER or source in PRINTER_SOURCES:
         return
     if machine.status != MachineStatus.AVAILABLE:
         raise MachineUnavailable()
@@ -256,8 +256,8 @@ def stop_session(
     """
     if not session.is_open:
         raise SessionNotOpen()
-    if session.source == UsageSource.OCTOPRINT:
-        raise SessionNotOpen(_("This print is recorded by OctoPrint: it stops by itself."))
+    if session.source in PRINTER_SOURCES:
+        raise SessionNotOpen(_("This print is recorded by the printer: it stops by itself."))
     at = _aware(at or utcnow(), "ended_at")
     if at <= session.started_at:
         raise UsageError(_("A session must end after it starts."), field="ended_at")
@@ -303,11 +303,8 @@ def close_stale_sessions(*, now: datetime | None = None) -> list[UsageSession]:
     """
     now = now or utcnow()
     config = current_app.config
-    limits = {
-        UsageSource.OCTOPRINT.value: timedelta(
-            hours=config.get("USAGE_AUTO_CLOSE_PRINT_HOURS", 72)
-        ),
-    }
+    print_limit = timedelta(hours=config.get("USAGE_AUTO_CLOSE_PRINT_HOURS", 72))
+    limits = dict.fromkeys(PRINTER_SOURCES, print_limit)
     default_limit = timedelta(hours=config.get("USAGE_AUTO_CLOSE_HOURS", 12))
     closed = []
     rows = db.session.scalars(

@@ -28,7 +28,8 @@ from fablab.usage.forms import (
     to_local_naive,
     to_utc,
 )
-from fablab.usage.models import UsageSource, UsageStatus
+from fablab.usage.models import PRINTER_SOURCES, UsageSource, UsageStatus
+from fablab.usage.printers import failing_links
 from fablab.usage.queries import find_user, get_machine_or_404, get_session_for
 from fablab.usage.services import (
     active_reservation,
@@ -52,6 +53,16 @@ SOURCE_LABELS = {
     "manager": _l("Manager"),
     "device": _l("Device"),
     "octoprint": _l("OctoPrint"),
+    "moonraker": _l("Moonraker"),
+    "prusalink": _l("PrusaLink"),
+}
+
+
+# States the poller names itself; a server's own words (Printing, PRINTING…) are shown as is.
+PRINTER_STATE_LABELS = {
+    "disconnected": _l("printer not connected to its server"),
+    "on": _l("on"),
+    "off": _l("off"),
 }
 
 
@@ -61,6 +72,8 @@ def usage_helpers():
         "usage_status_label": lambda s: STATUS_LABELS.get(s, s),
         "usage_source_label": lambda s: SOURCE_LABELS.get(s, s),
         "quantity": from_milli,
+        "failing_printer_links": failing_links,
+        "printer_state_label": lambda s: PRINTER_STATE_LABELS.get(s, s),
     }
 
 
@@ -90,7 +103,7 @@ def kiosk(machine_id: int):
         booking=booking,
         can_start=can_start and machine.status == MachineStatus.AVAILABLE,
         can_stop=running is not None
-        and running.source != UsageSource.OCTOPRINT
+        and running.source not in PRINTER_SOURCES
         and can_stop(current_user, running),
         form=StopForm(),
         octoprint=link_of(machine) is not None,
