@@ -1,0 +1,201 @@
+"""Paid slots (purpose ``slot``): a booking held while its payer pays by card, then confirmed.
+
+The lab's policy (``PaymentSettings``) says which customer categories prepay.
+For them a booking is created ``held`` (it blocks the machine like any active
+booking) and a Checkout is started. Once paid, the hold is confirmed and the
+booked machine time is invoiced and marked paid; the charge uses the key
+``reservation:<id>`` so the end-of-booking billing finds it and never bills the
+booking twice. A payment that arrives after the hold expired re-books the same
+slot when it is still free, otherwise it is refunded (CannotFulfil).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from fablab.accounts.models import Company, User
+from fablab.billing import pricing
+from fablab.billing.charges import add_charge, payer_for
+from fablab.billing.models import Charge, ChargeKind
+from fablab.bookings import lifecycle
+from fablab.bookings.models import Reservation, ReservationStatus
+from fablab.bookings.services import create_reservation
+from fablab.errors import DomainError
+from fablab.extensions import db
+from fablab.machines.models import Machine
+from fablab.machines.settings import get_settings
+from fablab.payments.checkout import settle_invoice, start_checkout, stripe_enabled
+from fablab.payments.models import CheckoutRecord
+from fablab.payments.purposes import CannotFulfil, register_purpose
+from fablab.payments.settings import get_payment_settings
+from fablab.timeutil import to_local
+
+PURPOSE = "slot"
+
+
+def must_prepay(user: User, company: Company | None = None) -> bool:
+    """Whether this booking must be paid by card now (policy of the payer's category)."""
+    if not stripe_enabled() or user.is_manager:
+        return False
+    _payer, category = payer_for(user, company)
+    return get_payment_settings().must_prepay(category)
+
+
+@dataclass(frozen=True)
+class SlotPrice:
+    priced: pricing.Priced
+    vat_rate_bp: int
+    company: Company | None
+
+    @property
+    def excl_cents(self) -> int:
+        return self.priced.amount_cents
+
+    @property
+    def incl_cents(self) -> int:
+        return self.excl_cents + pricing.line_vat(self.excl_cents, self.vat_rate_bp)
+
+
+def slot_price(
+    *, machine: Machine, user: User, company: Company | None, start: datetime, end: datetime
+) -> SlotPrice:
+    """What a slot costs its payer (the existing machine-time pricing and the category's rate)."""
+    payer, category = payer_for(user, company)
+    priced = pricing.machine_time_price(
+        hourly_rate_cents=machine.rate_for(category),
+        duration_seconds=int((end - start).total_seconds()),
+        increment_minutes=machine.billing_increment_minutes,
+    )
+    return SlotPrice(priced=priced, vat_rate_bp=get_settings().vat_rate_bp, company=payer)
+
+
+def _description(reservation: Reservation) -> str:
+    local = to_local(reservation.start_at)
+    minutes = int((reservation.end_at - reservation.start_at).total_seconds()) // 60
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _(
+            "%(machine)s, %(day)s %(start)s, %(minutes)d min (%(who)s)",
+            machine=reservation.machine.name,
+            day=local.strftime("%d/%m/%Y"),
+            start=local.strftime("%H:%M"),
+            minutes=minutes,
+            who=reservation.user.display_name,
+        )
+
+
+def book_paid_slot(
+    *,
+    machine: Machine,
+    user: User,
+    start: datetime,
+    end: datetime,
+    company: Company | None = None,
+    note: str = "",
+    success_url: str,
+    cancel_url: str,
+    now: datetime | None = None,
+) -> tuple[Reservation, CheckoutRecord | None]:
+    """Hold the slot, then start its Checkout; a free slot is confirmed at once (no record).
+
+    Raises what ``create_reservation`` raises (SlotTaken, RuleViolation…) and
+    the Checkout errors. Only flushes; the edge commits then redirects.
+    """
+    reservation = create_reservation(
+        machine=machine,
+        user=user,
+        start=start,
+        end=end,
+        company=company,
+        note=note,
+        status=ReservationStatus.HELD.value,
+        hold_minutes=get_payment_settings().hold_minutes,
+        now=now,
+    )
+    price = slot_price(machine=machine, user=user, company=company, start=start, end=end)
+    if price.incl_cents <= 0:
+        lifecycle.confirm_hold(reservation, now=now)
+        return reservation, None
+    record = start_checkout(
+        purpose=PURPOSE,
+        reference_id=reservation.id,
+        amount_cents=price.incl_cents,
+        description=_description(reservation),
+        user=user,
+        company=price.company,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        now=now,
+    )
+    return reservation, record
+
+
+def slot_charge(reservation: Reservation) -> Charge:
+    """The booked machine time as a charge keyed ``reservation:<id>`` (found later, never twice)."""
+    price = slot_price(
+        machine=reservation.machine,
+        user=reservation.user,
+        company=reservation.company,
+        start=reservation.start_at,
+        end=reservation.end_at,
+    )
+    return add_charge(
+        kind=ChargeKind.MACHINE_TIME.value,
+        description=_description(reservation),
+        unit=f"{reservation.machine.billing_increment_minutes} min",
+        quantity_milli=price.priced.quantity_milli,
+        unit_price_cents=price.priced.unit_price_cents,
+        source_type="reservation",
+        source_id=reservation.id,
+        user=reservation.user,
+        company=price.company,
+        occurred_at=reservation.start_at,
+    )
+
+
+def _rebook(expired: Reservation, now: datetime) -> Reservation:
+    """The same slot again, for a payment that arrived after its hold expired."""
+    try:
+        return create_reservation(
+            machine=expired.machine,
+            user=expired.user,
+            start=expired.start_at,
+            end=expired.end_at,
+            company=expired.company,
+            note=expired.note or "",
+            now=now,
+        )
+    except DomainError:
+        raise CannotFulfil(
+            _(
+                "Your payment arrived after the hold on %(what)s had expired, and the slot "
+                "has been taken (or can no longer be booked) meanwhile.",
+                what=_description(expired),
+            )
+        ) from None
+
+
+def on_paid(record: CheckoutRecord, *, now: datetime) -> None:
+    reservation = db.session.get(Reservation, record.reference_id, with_for_update=True)
+    if reservation is None:
+        raise CannotFulfil(_("The booking you paid for no longer exists."))
+    if reservation.status == ReservationStatus.HELD:
+        lifecycle.confirm_hold(reservation, now=now)
+    elif reservation.status == ReservationStatus.EXPIRED:
+        reservation = _rebook(reservation, now)
+    else:
+        raise CannotFulfil(_("The booking you paid for was cancelled before the payment."))
+    settle_invoice(record, charges=[slot_charge(reservation)])
+
+
+def on_expired(record: CheckoutRecord, *, now: datetime) -> None:
+    reservation = db.session.get(Reservation, record.reference_id, with_for_update=True)
+    if reservation is not None and reservation.status == ReservationStatus.HELD:
+        lifecycle.transition(reservation, ReservationStatus.EXPIRED, now=now)
+
+
+register_purpose(PURPOSE, on_paid=on_paid, on_expired=on_expired)

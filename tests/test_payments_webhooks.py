@@ -1,0 +1,175 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.*_fixtures)
+"""Stripe Checkout with hold before charge, and webhooks applied exactly once, in any order.
+
+The real ``stripe`` SDK talks to tests/fake_stripe.py; webhooks are signed as
+Stripe signs them and delivered to ``POST /stripe/webhook``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import sqlalchemy as sa
+import time_machine
+
+from fablab.billing.models import Invoice
+from fablab.billing.payments import balance_of
+from fablab.bookings.models import Reservation
+from fablab.payments.models import CheckoutRecord, Refund, StripeEvent
+from fablab.payments.slots import book_paid_slot
+from tests.bookings_fixtures import NOW, frozen, open_lab, paris, printer  # noqa: F401
+from tests.fake_stripe import sign
+from tests.payments_fixtures import fake_stripe, prepay_public, walk_in  # noqa: F401
+
+SLOT = (paris(2027, 3, 2, 10, 0), paris(2027, 3, 2, 11, 0))
+
+
+def hold_slot(db, machine, user, start=SLOT[0], end=SLOT[1]):
+    reservation, record = book_paid_slot(
+        machine=machine,
+        user=user,
+        start=start,
+        end=end,
+        success_url="http://localhost/paid",
+        cancel_url="http://localhost/cancelled",
+    )
+    db.session.commit()
+    return reservation, record
+
+
+def confirmed_slots(db):
+    booked = db.session.scalars(sa.select(Reservation).where(Reservation.status == "confirmed"))
+    return [(r.user_id, r.start_at) for r in booked]
+
+
+def invoices(db):
+    return db.session.scalars(sa.select(Invoice).order_by(Invoice.chain_seq)).all()
+
+
+def test_paid_slot_is_held_then_confirmed_by_the_webhook(
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    reservation, record = hold_slot(db, printer, walk_in)
+    assert reservation.status == "held"
+    assert record.url.startswith(fake_stripe.url)
+    session = fake_stripe.sessions[record.stripe_session_id]
+    assert session["metadata"]["fablab_checkout_id"] == str(record.id)
+    # 1 h at the public rate 5 €/h (4 × 1.25 €) + 20 % VAT
+    assert record.amount_cents == session["amount_total"] == 600
+
+    fake_stripe.pay(record.stripe_session_id)
+    answer = fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+
+    assert answer.status_code == 200, answer.json
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "confirmed"
+    [invoice] = invoices(db)
+    assert invoice.total_incl_cents == 600
+    assert balance_of(invoice).status == "paid"
+    assert db.session.get(CheckoutRecord, record.id).invoice_id == invoice.id
+
+
+def test_a_webhook_delivered_five_times_applies_once(
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    _reservation, record = hold_slot(db, printer, walk_in)
+    fake_stripe.pay(record.stripe_session_id)
+    event = fake_stripe.completed_event(record.stripe_session_id)
+    outcomes = [fake_stripe.deliver(client, event).json["outcome"] for _ in range(5)]
+    assert outcomes == ["paid"] + ["duplicate"] * 4
+    db.session.expire_all()
+    assert len(invoices(db)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 1
+
+
+def test_completed_and_expired_in_reverse_order_apply_once(
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    reservation, record = hold_slot(db, printer, walk_in)
+    fake_stripe.pay(record.stripe_session_id)
+    completed = fake_stripe.completed_event(record.stripe_session_id)
+    expired = fake_stripe.event(
+        "checkout.session.expired",
+        {**fake_stripe.public(fake_stripe.sessions[record.stripe_session_id]), "status": "expired"},
+    )
+    # reverse order: the expiry is applied first (the hold is released), then the payment
+    # books the slot again since it is still free; replays of either change nothing
+    outcomes = [fake_stripe.deliver(client, e).json["outcome"] for e in (expired, completed) * 3]
+    assert outcomes == ["expired", "paid after expired"] + ["duplicate"] * 4
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "expired"
+    assert confirmed_slots(db) == [(walk_in.id, SLOT[0])]
+    assert len(invoices(db)) == 1
+    assert db.session.scalars(sa.select(Refund)).all() == []
+
+
+def test_completed_after_expiry_with_the_slot_taken_refunds_with_a_credit_note(
+    db, client, fake_stripe, printer, walk_in, prepay_public, make_user, outbox, open_lab
+):
+    from fablab.bookings.services import create_reservation, expire_holds
+
+    with time_machine.travel(NOW, tick=True) as clock:
+        reservation, record = hold_slot(db, printer, walk_in)
+        clock.shift(timedelta(minutes=20))
+        expire_holds()
+        db.session.commit()
+        assert reservation.status == "expired"
+        other = make_user(email="other@example.org")
+        create_reservation(machine=printer, user=other, start=SLOT[0], end=SLOT[1])
+        db.session.commit()
+        fake_stripe.pay(record.stripe_session_id)  # the customer was slow to pay
+        answer = fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+
+    assert answer.status_code == 200
+    assert answer.json["outcome"].startswith("refunded")
+    db.session.expire_all()
+    record = db.session.get(CheckoutRecord, record.id)
+    assert record.status == "refunded" and record.refunded_cents == 600
+    invoice, credit_note = invoices(db)
+    assert credit_note.credited_invoice_id == invoice.id
+    assert credit_note.total_incl_cents == -600
+    [refund] = record.refunds
+    assert refund.automatic and refund.credit_note_id == credit_note.id
+    charge = fake_stripe.charges[record.payment_intent_id]
+    assert charge["amount_refunded"] == 600
+    assert refund.stripe_refund_id == charge["refunds"]["data"][0]["id"]
+    [mail] = [m for m in outbox if m.to == [walk_in.email]]
+    assert "refunded" in mail.body and "taken" in mail.body
+    assert credit_note.number in mail.body
+
+
+def test_a_late_payment_rebooks_the_slot_when_it_is_still_free(
+    db, client, fake_stripe, printer, walk_in, prepay_public, open_lab
+):
+    from fablab.bookings.services import expire_holds
+
+    with time_machine.travel(NOW, tick=True) as clock:
+        reservation, record = hold_slot(db, printer, walk_in)
+        clock.shift(timedelta(minutes=20))
+        expire_holds()
+        db.session.commit()
+        fake_stripe.pay(record.stripe_session_id)
+        fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+    db.session.expire_all()
+    assert confirmed_slots(db) == [(walk_in.id, SLOT[0])]
+    assert db.session.get(CheckoutRecord, record.id).status == "paid"
+
+
+def test_a_bad_signature_changes_nothing(
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    reservation, record = hold_slot(db, printer, walk_in)
+    fake_stripe.pay(record.stripe_session_id)
+    event = fake_stripe.completed_event(record.stripe_session_id)
+    payload = json.dumps(event).encode()
+    forged = sign(payload, "whsec_wrong")
+    stale = sign(payload, timestamp=int(NOW.timestamp()) - 3600)
+    for header in (forged, stale, "", "t=1,v1=00"):
+        answer = client.post("/stripe/webhook", data=payload, headers={"Stripe-Signature": header})
+        assert answer.status_code == 400
+        assert answer.json["error"] == "bad_signature"
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "held"
+    assert db.session.scalars(sa.select(StripeEvent)).all() == []
+    assert invoices(db) == []
