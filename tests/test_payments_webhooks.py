@@ -173,3 +173,41 @@ def test_a_bad_signature_changes_nothing(
     assert db.session.get(Reservation, reservation.id).status == "held"
     assert db.session.scalars(sa.select(StripeEvent)).all() == []
     assert invoices(db) == []
+
+
+def test_reconciliation_applies_a_missed_payment_exactly_once(
+    app, db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    from fablab.payments.jobs import reconcile_job
+
+    reservation, record = hold_slot(db, printer, walk_in)
+    fake_stripe.pay(record.stripe_session_id)  # paid, but the webhook never arrives
+
+    assert reconcile_job() == 1
+    assert reconcile_job() == 0
+    result = app.test_cli_runner().invoke(args=["stripe", "reconcile"])
+    assert result.exit_code == 0, result.output
+    assert "1 sessions seen, 0 applied" in result.output
+    late = fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+    assert late.json["outcome"] == "ignored: already paid"
+
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "confirmed"
+    [invoice] = invoices(db)
+    assert balance_of(invoice).status == "paid"
+    assert len(invoice.payments) == 1
+
+
+def test_the_hold_expiry_and_the_expired_session_release_the_slot(
+    db, client, fake_stripe, printer, walk_in, prepay_public, open_lab
+):
+    with time_machine.travel(NOW, tick=True) as clock:
+        reservation, record = hold_slot(db, printer, walk_in)
+        clock.shift(timedelta(minutes=31))
+        fake_stripe.expire(record.stripe_session_id)
+        answer = fake_stripe.deliver(client, fake_stripe.expired_event(record.stripe_session_id))
+    assert answer.json["outcome"] == "expired"
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "expired"
+    assert db.session.get(CheckoutRecord, record.id).status == "expired"
+    assert invoices(db) == []
