@@ -16,7 +16,7 @@ from fablab.transaction import commit
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
 @click.option("--name", default="")
 @click.option(
-    "--category", type=click.Choice([c.value for c in Category]), default=Category.MEMBER.value
+    "--category", type=click.Choice([c.value for c in Category]), default=Category.PUBLIC.value
 )
 @click.password_option(help="The password (asked when not given).")
 def create_user_command(email: str, role: str, name: str, category: str, password: str) -> None:

@@ -124,9 +124,13 @@ def _machine_time_charge(
     source_type: str,
     source_id: int,
     note: str = "",
+    prepaid_minutes: int = 0,
 ) -> Charge | None:
     payer, category = payer_for(user, company)
-    seconds = int((ended_at - started_at).total_seconds())
+    # Minutes already paid by a prepaid pack (fablab.payments.packs) are not billed again.
+    seconds = max(int((ended_at - started_at).total_seconds()) - 60 * prepaid_minutes, 0)
+    if seconds == 0:
+        return None
     price = pricing.machine_time_price(
         hourly_rate_cents=machine.rate_for(category),
         duration_seconds=seconds,
@@ -175,6 +179,7 @@ def charge_usage_session(session: UsageSession, policy: str) -> list[Charge]:
             ended_at=session.ended_at,
             source_type="usage_session",
             source_id=session.id,
+            prepaid_minutes=session.reservation.prepaid_minutes if session.reservation else 0,
         )
         made += [charge] if charge else []
     if session.consumable_quantity_milli > 0 and session.consumable_rate_cents > 0:
@@ -229,6 +234,7 @@ def charge_reservation(reservation: Reservation, policy: str) -> Charge | None:
         source_type="reservation",
         source_id=reservation.id,
         note=note,
+        prepaid_minutes=reservation.prepaid_minutes,
     )
 
 
