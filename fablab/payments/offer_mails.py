@@ -27,7 +27,7 @@ def queue_membership_reminder(membership: Membership) -> None:
             render_template,
             "payments/offer/mail_membership_reminder.txt",
             membership=membership,
-            locale=locale,
+            lang=locale,
             link=link,
         )
         queue_mail(address, subject, body)
