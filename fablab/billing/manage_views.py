@@ -358,6 +358,8 @@ def settings():
             "late_payment_text",
             "invoice_prefix",
             "credit_note_prefix",
+            "bank_iban",
+            "bank_bic",
         ):
             setattr(current, name, getattr(form, name).data)
         for name in FEE_FIELDS:

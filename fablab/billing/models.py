@@ -88,6 +88,9 @@ class BillingSettings(db.Model):
     membership_fee_public_cents: Mapped[int] = mapped_column(default=0)
     membership_fee_reduced_cents: Mapped[int] = mapped_column(default=1500)
     membership_fee_company_cents: Mapped[int] = mapped_column(default=0)
+    # Bank details printed on invoices for transfers ("" = none printed).
+    bank_iban: Mapped[str] = mapped_column(sa.String(34), default="")
+    bank_bic: Mapped[str] = mapped_column(sa.String(11), default="")
 
     def membership_fee_for(self, category: str) -> int:
         return int(getattr(self, f"membership_fee_{category}_cents", 0) or 0)

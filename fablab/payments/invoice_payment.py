@@ -27,11 +27,11 @@ PURPOSE = "invoice"
 
 
 def can_pay(user: User, invoice: Invoice) -> bool:
-    """The invoice's person, or a member of the company it is addressed to (or a manager)."""
+    """Who sees the invoice may pay it: its person, the contacts of its company, a manager."""
     if user.is_manager:
         return True
     if invoice.company_id is not None:
-        return user.company_id == invoice.company_id
+        return user.company_id == invoice.company_id and user.is_company_contact
     return invoice.user_id == user.id
 
 

@@ -16,6 +16,13 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("billing_settings") as batch_op:
+        batch_op.add_column(
+            sa.Column("bank_iban", sa.String(length=34), nullable=False, server_default="")
+        )
+        batch_op.add_column(
+            sa.Column("bank_bic", sa.String(length=11), nullable=False, server_default="")
+        )
     op.create_table(
         "payment_settings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -176,3 +183,6 @@ def downgrade():
 
     op.drop_table("checkouts")
     op.drop_table("payment_settings")
+    with op.batch_alter_table("billing_settings") as batch_op:
+        batch_op.drop_column("bank_bic")
+        batch_op.drop_column("bank_iban")
