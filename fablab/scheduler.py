@@ -36,7 +36,6 @@ from fablab.calendars import jobs as calendar_jobs
 from fablab.events import jobs as event_jobs
 from fablab.extensions import db
 from fablab.payments import jobs as payment_jobs
-from fablab.payments import jobs as payment_jobs
 from fablab.payments import offer_jobs
 from fablab.transaction import rollback
 from fablab.usage import jobs as usage_jobs
@@ -63,7 +62,6 @@ JOBS: list[Job] = [
     Job("usage.poll_octoprint", usage_jobs.poll_octoprint, 60),
     Job("usage.close_stale_sessions", usage_jobs.close_stale_sessions_job, 900),
     Job("billing.monthly_invoicing", billing_jobs.monthly_invoicing_job, 3600),
-    Job("payments.stripe_reconcile", payment_jobs.reconcile_job, 900),
     Job("payments.stripe_reconcile", payment_jobs.reconcile_job, 900),
     Job("offer.expire_memberships", offer_jobs.expire_memberships_job, 3600),
     Job("offer.membership_reminders", offer_jobs.membership_reminders_job, 3600),
