@@ -9,6 +9,7 @@ from flask_babel import force_locale
 
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.reconcile import reconcile
+from fablab.payments.seats import release_unpaid_seats
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
@@ -27,3 +28,15 @@ def reconcile_job() -> int:
     if report.applied:
         log.info("stripe reconcile: %s", "; ".join(report.applied))
     return len(report.applied)
+
+
+def release_unpaid_seats_job() -> int:
+    """Event seats held longer than the hold time without payment are released."""
+    if not stripe_enabled():
+        return 0
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        released = release_unpaid_seats(now=utcnow())
+        commit()
+    if released:
+        log.info("released %d unpaid event seats", released)
+    return released

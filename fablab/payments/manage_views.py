@@ -10,7 +10,9 @@ from flask_login import current_user
 from fablab.accounts.auth import manager_required
 from fablab.billing.forms import to_cents
 from fablab.errors import DomainError
+from fablab.events.models import Event, EventStatus
 from fablab.extensions import db
+from fablab.payments import seats
 from fablab.payments.blueprint import bp
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.forms import PaymentSettingsForm, RefundForm
@@ -114,3 +116,34 @@ def payment_settings():
         flash(_("Payment settings saved."), "success")
         return redirect(url_for("payments.payment_settings"))
     return render_template("payments/settings.html", form=form, stripe_on=stripe_enabled())
+
+
+@bp.get("/manage/payments/events")
+@manager_required
+def paid_events():
+    events = db.session.scalars(
+        sa.select(Event)
+        .where(Event.end_at > utcnow(), Event.status != EventStatus.CANCELLED.value)
+        .order_by(Event.start_at)
+        .limit(200)
+    ).all()
+    rows = [(event, seats.pay_at_desk_allowed(event)) for event in events if not event.is_free]
+    return render_template("payments/events.html", rows=rows)
+
+
+@bp.post("/manage/payments/events/<int:event_id>/desk")
+@manager_required
+def toggle_pay_at_desk(event_id: int):
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    allowed = request.form.get("allowed") == "y"
+    seats.set_pay_at_desk(event, allowed)
+    commit()
+    flash(
+        _("Seats of this event may be paid at the desk.")
+        if allowed
+        else _("Seats of this event are paid by card when registering."),
+        "success",
+    )
+    return redirect(url_for("payments.paid_events"))

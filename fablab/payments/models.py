@@ -167,3 +167,14 @@ class PaymentSettings(db.Model):
 
     def must_prepay(self, category: str) -> bool:
         return bool(getattr(self, f"prepay_{category}", False))
+
+
+class EventPaymentOption(db.Model):
+    """Per event: may a paid seat be paid at the desk instead of by card (the manager's choice)."""
+
+    __tablename__ = "event_payment_options"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    pay_at_desk: Mapped[bool] = mapped_column(default=False)

@@ -16,7 +16,7 @@ from fablab.billing.models import Invoice
 from fablab.billing.payments import balance_of
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.payments import invoice_payment
+from fablab.payments import invoice_payment, seats
 from fablab.payments.blueprint import bp
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.models import CheckoutRecord
@@ -49,6 +49,9 @@ def inject_payment_helpers():
         "bank_details": bank_details,
         "company_due_cents": company_due_cents,
         "checkout_status_label": lambda status: STATUS_LABELS.get(status, status),
+        "seat_price": lambda event: seats.seat_price(
+            event, current_user if current_user.is_authenticated else None
+        ),
     }
 
 

@@ -24,6 +24,18 @@ def upgrade():
             sa.Column("bank_bic", sa.String(length=11), nullable=False, server_default="")
         )
     op.create_table(
+        "event_payment_options",
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("pay_at_desk", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["events.id"],
+            name=op.f("fk_event_payment_options_event_id_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_event_payment_options")),
+    )
+    op.create_table(
         "payment_settings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("prepay_member", sa.Boolean(), nullable=False),
@@ -183,6 +195,7 @@ def downgrade():
 
     op.drop_table("checkouts")
     op.drop_table("payment_settings")
+    op.drop_table("event_payment_options")
     with op.batch_alter_table("billing_settings") as batch_op:
         batch_op.drop_column("bank_bic")
         batch_op.drop_column("bank_iban")

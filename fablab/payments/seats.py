@@ -1,0 +1,167 @@
+"""Paid event seats (purpose ``registration``): a seat is held while its person pays by card.
+
+A person with an account who registers to a paid event gets their seat
+(registration confirmed, its charge recorded as today) and is sent to Stripe
+Checkout; the seat stays held for the lab's hold time. Paid: the charge is
+invoiced and the payment recorded. Not paid in time: the seat is released
+(registration cancelled, the waitlist moves up). When the manager allows it for
+the event, the person may choose to pay at the desk instead (billed as before).
+Visitors without an account pay on site, as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import stripe
+from flask import current_app
+from flask_babel import gettext as _
+
+from fablab.accounts.models import User
+from fablab.billing import pricing
+from fablab.billing.charges import find_charge, payer_for
+from fablab.billing.models import Charge
+from fablab.errors import DomainError
+from fablab.events.models import Event, Registration, RegistrationStatus
+from fablab.events.registrations import cancel_registration
+from fablab.extensions import db
+from fablab.machines.settings import get_settings
+from fablab.payments import fulfilment
+from fablab.payments.checkout import (
+    amount_incl_vat,
+    record_stripe_payment,
+    settle_invoice,
+    start_checkout,
+    stripe_client,
+    stripe_enabled,
+)
+from fablab.payments.models import CheckoutRecord, CheckoutStatus, EventPaymentOption
+from fablab.payments.purposes import CannotFulfil, register_purpose
+from fablab.payments.records import lock_record
+from fablab.payments.settings import get_payment_settings
+
+PURPOSE = "registration"
+
+
+def pay_at_desk_allowed(event: Event) -> bool:
+    option = db.session.get(EventPaymentOption, event.id)
+    return bool(option and option.pay_at_desk)
+
+
+def set_pay_at_desk(event: Event, allowed: bool) -> EventPaymentOption:
+    """The manager allows (or not) paying this event's seats at the desk. Only flushes."""
+    option = db.session.get(EventPaymentOption, event.id)
+    if option is None:
+        option = EventPaymentOption(event_id=event.id)
+        db.session.add(option)
+    option.pay_at_desk = bool(allowed)
+    db.session.flush()
+    return option
+
+
+def seat_price(event: Event, user: User | None) -> dict:
+    """What ``user`` (None: a visitor) pays for a seat: excl. and incl. VAT, and how."""
+    category = payer_for(user, None)[1] if user is not None else "public"
+    excl = event.price_for(category)
+    incl = excl + pricing.line_vat(excl, get_settings().vat_rate_bp)
+    return {
+        "category": category,
+        "excl_cents": excl,
+        "incl_cents": incl,
+        "by_card": bool(excl and user is not None and stripe_enabled()),
+        "desk_allowed": pay_at_desk_allowed(event),
+    }
+
+
+def needs_card(registration: Registration, *, pay_at_desk: bool = False) -> bool:
+    """Whether this registration's seat is to be paid by card now."""
+    if not stripe_enabled() or registration.user is None or not registration.price_cents:
+        return False
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return False  # waitlisted: paid if and when the seat comes
+    return not (pay_at_desk and pay_at_desk_allowed(registration.event))
+
+
+def _seat_charge(registration: Registration) -> Charge | None:
+    return find_charge("event", f"event_registration:{registration.id}")
+
+
+def start_seat_checkout(
+    registration: Registration, *, success_url: str, cancel_url: str
+) -> CheckoutRecord:
+    """The Checkout of a held seat (its charge, VAT included). Only flushes."""
+    charge = _seat_charge(registration)
+    if charge is None:
+        raise DomainError(_("Nothing to pay for this registration."))
+    return start_checkout(
+        purpose=PURPOSE,
+        reference_id=registration.id,
+        amount_cents=amount_incl_vat([charge]),
+        description=registration.event.title_fr,
+        user=registration.user,
+        company=charge.company,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+
+
+def on_paid(record: CheckoutRecord, *, now: datetime) -> None:
+    registration = db.session.get(Registration, record.reference_id)
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED:
+        raise CannotFulfil(
+            _("Your payment arrived after your seat was released (it was not paid in time).")
+        )
+    charge = _seat_charge(registration)
+    if charge is None:
+        raise CannotFulfil(_("This seat is no longer billed."))
+    if charge.is_invoiced:
+        record_stripe_payment(record, charge.invoice_line.invoice)
+    else:
+        settle_invoice(record, charges=[charge])
+
+
+def on_expired(record: CheckoutRecord, *, now: datetime) -> None:
+    registration = db.session.get(Registration, record.reference_id)
+    if registration is None or registration.status != RegistrationStatus.CONFIRMED:
+        return
+    try:
+        with db.session.begin_nested():
+            cancel_registration(registration=registration, by=None, now=now)
+    except DomainError:
+        current_app.logger.info("seat %s not released: the event started", registration.id)
+
+
+register_purpose(PURPOSE, on_paid=on_paid, on_expired=on_expired)
+
+
+def _close_at_stripe(record: CheckoutRecord, now: datetime) -> str:
+    """Expire the session at Stripe; if it was paid meanwhile, apply the payment instead."""
+    try:
+        session = stripe_client().v1.checkout.sessions.expire(record.stripe_session_id)
+    except stripe.InvalidRequestError:  # no longer open: completed (or expired) meanwhile
+        session = stripe_client().v1.checkout.sessions.retrieve(record.stripe_session_id)
+    return fulfilment.apply_session(record, session.to_dict(), now=now)
+
+
+def release_unpaid_seats(*, now: datetime) -> int:
+    """Seats held longer than the hold time without payment are released. Returns how many."""
+    hold = timedelta(minutes=get_payment_settings().hold_minutes)
+    stale = db.session.scalars(
+        sa.select(CheckoutRecord.id).where(
+            CheckoutRecord.purpose == PURPOSE,
+            CheckoutRecord.status == CheckoutStatus.PENDING.value,
+            CheckoutRecord.created_at <= now - hold,
+        )
+    ).all()
+    released = 0
+    for record_id in stale:
+        record = lock_record(record_id)
+        if record is None or record.status != CheckoutStatus.PENDING:
+            continue
+        try:
+            with db.session.begin_nested():
+                released += _close_at_stripe(record, now) == "expired"
+        except (stripe.StripeError, DomainError) as error:
+            current_app.logger.warning("seat hold %s not closed: %s", record_id, error)
+    return released
