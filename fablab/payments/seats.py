@@ -21,10 +21,11 @@ from flask_babel import gettext as _
 from fablab.accounts.models import User
 from fablab.billing import pricing
 from fablab.billing.charges import find_charge, payer_for
-from fablab.billing.models import Charge
+from fablab.billing.invoices import issue_invoice
+from fablab.billing.models import Charge, Invoice
 from fablab.errors import DomainError
 from fablab.events.models import Event, Registration, RegistrationStatus
-from fablab.events.registrations import cancel_registration
+from fablab.events.registrations import cancel_registration, register
 from fablab.extensions import db
 from fablab.machines.settings import get_settings
 from fablab.payments import fulfilment
@@ -165,3 +166,20 @@ def release_unpaid_seats(*, now: datetime) -> int:
         except (stripe.StripeError, DomainError) as error:
             current_app.logger.warning("seat hold %s not closed: %s", record_id, error)
     return released
+
+
+def buy_seat(
+    *, event: Event, user: User, first_visit: bool, success_url: str, cancel_url: str
+) -> tuple[Registration, CheckoutRecord | None, Invoice | None]:
+    """Register and pay a seat now: by card (held until paid), or without Stripe invoiced at
+    once. A waitlisted or free registration has nothing to pay yet. Only flushes."""
+    registration = register(event=event, user=user, first_visit=first_visit, locale=user.locale)
+    if needs_card(registration):
+        record = start_seat_checkout(registration, success_url=success_url, cancel_url=cancel_url)
+        return registration, record, None
+    charge = _seat_charge(registration)
+    if charge is None or charge.is_invoiced or stripe_enabled():
+        return registration, None, None
+    payer = charge.company
+    invoice = issue_invoice(charges=[charge], user=None if payer else user, company=payer)
+    return registration, None, invoice

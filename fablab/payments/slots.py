@@ -21,7 +21,8 @@ from flask_babel import gettext as _
 from fablab.accounts.models import Company, User
 from fablab.billing import pricing
 from fablab.billing.charges import add_charge, payer_for
-from fablab.billing.models import Charge, ChargeKind
+from fablab.billing.invoices import issue_invoice
+from fablab.billing.models import Charge, ChargeKind, Invoice
 from fablab.bookings import lifecycle
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.bookings.services import create_reservation
@@ -199,3 +200,56 @@ def on_expired(record: CheckoutRecord, *, now: datetime) -> None:
 
 
 register_purpose(PURPOSE, on_paid=on_paid, on_expired=on_expired)
+
+
+@dataclass(frozen=True)
+class SlotPurchase:
+    reservation: Reservation
+    record: CheckoutRecord | None
+    invoice: Invoice | None
+
+
+def buy_slot(
+    *,
+    machine: Machine,
+    user: User,
+    start: datetime,
+    end: datetime,
+    company: Company | None = None,
+    note: str = "",
+    success_url: str,
+    cancel_url: str,
+) -> SlotPurchase:
+    """Pay a slot now: by card through Checkout (held until paid), or without Stripe booked and
+    invoiced at once (to pay at the desk or by transfer). Only flushes."""
+    if stripe_enabled():
+        reservation, record = book_paid_slot(
+            machine=machine,
+            user=user,
+            start=start,
+            end=end,
+            company=company,
+            note=note,
+            success_url=success_url,
+            cancel_url=cancel_url,
+        )
+        return SlotPurchase(reservation, record, None)
+    reservation = create_reservation(
+        machine=machine, user=user, start=start, end=end, company=company, note=note
+    )
+    charge = slot_charge(reservation)
+    payer = charge.company
+    invoice = issue_invoice(charges=[charge], user=None if payer else user, company=payer)
+    return SlotPurchase(reservation, None, invoice)
+
+
+class PaymentRequired(DomainError):
+    """The lab's policy asks this payer to pay the slot when booking it."""
+
+    status = 402
+    code = "payment_required"
+
+    def default_message(self):
+        from flask_babel import lazy_gettext as _l
+
+        return _l("This slot must be paid when booking: use POST /api/v1/payments/slots.")
