@@ -54,12 +54,19 @@ def mark_paid(record: CheckoutRecord, *, payment_intent: str | None, now: dateti
     record.payment_intent_id = payment_intent or record.payment_intent_id
     db.session.flush()
     try:
-        with db.session.begin_nested():
+        # A refusal's message is for the payer: in their language (invoice texts force their own).
+        with force_locale(_payer_locale(record)), db.session.begin_nested():
             fulfil(record, now=now)
     except CannotFulfil as refusal:
         _refund_unfulfilled(record, refusal, now=now)
         return "refunded: " + refusal.message[:150]
     return "paid" if was == S.PENDING else f"paid after {was}"
+
+
+def _payer_locale(record: CheckoutRecord) -> str:
+    if record.user is not None and record.user.locale:
+        return record.user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _refund_unfulfilled(record: CheckoutRecord, refusal: CannotFulfil, *, now: datetime) -> None:

@@ -63,13 +63,21 @@ class SlotPrice:
 
 
 def slot_price(
-    *, machine: Machine, user: User, company: Company | None, start: datetime, end: datetime
+    *,
+    machine: Machine,
+    user: User,
+    company: Company | None,
+    start: datetime,
+    end: datetime,
+    prepaid_minutes: int = 0,
 ) -> SlotPrice:
-    """What a slot costs its payer (the existing machine-time pricing and the category's rate)."""
+    """What a slot costs its payer (the existing machine-time pricing and the category's rate);
+    minutes already drawn from a prepaid pack are not charged again."""
     payer, category = payer_for(user, company)
+    seconds = max(int((end - start).total_seconds()) - 60 * prepaid_minutes, 0)
     priced = pricing.machine_time_price(
         hourly_rate_cents=machine.rate_for(category),
-        duration_seconds=int((end - start).total_seconds()),
+        duration_seconds=seconds,
         increment_minutes=machine.billing_increment_minutes,
     )
     return SlotPrice(priced=priced, vat_rate_bp=get_settings().vat_rate_bp, company=payer)
@@ -117,7 +125,7 @@ def book_paid_slot(
         hold_minutes=get_payment_settings().hold_minutes,
         now=now,
     )
-    price = slot_price(machine=machine, user=user, company=company, start=start, end=end)
+    price = reservation_price(reservation)
     if price.incl_cents <= 0:
         lifecycle.confirm_hold(reservation, now=now)
         return reservation, None
@@ -135,15 +143,23 @@ def book_paid_slot(
     return reservation, record
 
 
-def slot_charge(reservation: Reservation) -> Charge:
-    """The booked machine time as a charge keyed ``reservation:<id>`` (found later, never twice)."""
-    price = slot_price(
+def reservation_price(reservation: Reservation) -> SlotPrice:
+    return slot_price(
         machine=reservation.machine,
         user=reservation.user,
         company=reservation.company,
         start=reservation.start_at,
         end=reservation.end_at,
+        prepaid_minutes=reservation.prepaid_minutes or 0,
     )
+
+
+def slot_charge(reservation: Reservation) -> Charge | None:
+    """The booked machine time as a charge keyed ``reservation:<id>`` (found later, never twice);
+    None when prepaid pack minutes cover it all."""
+    price = reservation_price(reservation)
+    if price.excl_cents <= 0:
+        return None
     return add_charge(
         kind=ChargeKind.MACHINE_TIME.value,
         description=_description(reservation),
@@ -190,7 +206,18 @@ def on_paid(record: CheckoutRecord, *, now: datetime) -> None:
         reservation = _rebook(reservation, now)
     else:
         raise CannotFulfil(_("The booking you paid for was cancelled before the payment."))
-    settle_invoice(record, charges=[slot_charge(reservation)])
+    charge = slot_charge(reservation)
+    if charge is None:  # prepaid hours cover it now: the booking stands, the money goes back
+        from fablab.payments.refunds import refund_checkout
+
+        refund_checkout(
+            record=record,
+            reason=_("Your prepaid hours cover this booking."),
+            automatic=True,
+            credit=False,
+        )
+        return
+    settle_invoice(record, charges=[charge])
 
 
 def on_expired(record: CheckoutRecord, *, now: datetime) -> None:
@@ -238,6 +265,8 @@ def buy_slot(
         machine=machine, user=user, start=start, end=end, company=company, note=note
     )
     charge = slot_charge(reservation)
+    if charge is None:
+        return SlotPurchase(reservation, None, None)
     payer = charge.company
     invoice = issue_invoice(charges=[charge], user=None if payer else user, company=payer)
     return SlotPurchase(reservation, None, invoice)
