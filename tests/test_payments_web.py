@@ -183,3 +183,30 @@ def test_the_company_page_shows_what_the_company_owes(db, login_as, make_company
     unpaid_invoice(db, user=contact, company=company, cents=10000)
     page = login_as(contact).get("/my-company").get_data(as_text=True)
     assert "Still due on its invoices: €120.00" in page
+
+
+def test_the_demo_shows_payments_without_stripe_keys(db, client, app):
+    from fablab.accounts.models import User
+    from fablab.seed import seed_demo
+
+    with app.test_request_context():
+        seed_demo()
+        db.session.commit()
+    member = db.session.scalar(sa.select(User).where(User.email == "member@example.org"))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(member.id)
+    mine = client.get("/invoices/mine").get_data(as_text=True)
+    assert "Pay by card" not in mine
+    invoice = db.session.scalar(
+        sa.select(Invoice).where(Invoice.user_id == member.id).order_by(Invoice.chain_seq.desc())
+    )
+    assert balance_of(invoice).status == "unpaid"
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "FR76 3000 6000 0112 3456 7890 189" in page
+    manager = db.session.scalar(sa.select(User).where(User.email == "manager@example.org"))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(manager.id)
+    settings = client.get("/manage/payments/settings").get_data(as_text=True)
+    assert "Stripe is not configured" in settings
+    assert client.get("/manage/payments").status_code == 200
+    assert client.get("/manage/payments/events").status_code == 200
