@@ -261,7 +261,9 @@ def test_an_expired_quote_cannot_be_accepted(app, db):
     client = app.test_client()
     with time_machine.travel(datetime.now(UTC) + timedelta(days=5), tick=True):
         client.post(f"/quotes/answer/{token}", data={"name": "Late", "answer": "accept"})
-        page = client.get(f"/quotes/answer/{token}").get_data(as_text=True)
+        page = client.get(f"/quotes/answer/{token}", headers={"Accept-Language": "en"}).get_data(
+            as_text=True
+        )
     db.session.expire_all()
     assert db.session.get(Quote, quote.id).status == "sent"
     assert "expired" in page
