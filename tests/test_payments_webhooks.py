@@ -211,3 +211,45 @@ def test_the_hold_expiry_and_the_expired_session_release_the_slot(
     assert db.session.get(Reservation, reservation.id).status == "expired"
     assert db.session.get(CheckoutRecord, record.id).status == "expired"
     assert invoices(db) == []
+
+
+def test_concurrent_deliveries_and_reconciliation_apply_once(
+    app, db, live_server, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    """Real threads: Stripe retrying the same event, a second event for the same session and the
+    reconciliation job, all at once against the served app."""
+    import threading
+
+    from fablab.payments.jobs import reconcile_job
+
+    reservation, record = hold_slot(db, printer, walk_in)
+    fake_stripe.pay(record.stripe_session_id)
+    event = fake_stripe.completed_event(record.stripe_session_id)
+    other = fake_stripe.completed_event(record.stripe_session_id)  # another event id
+    db.session.commit()
+    url = f"{live_server}/stripe/webhook"
+    statuses: list[int] = []
+    barrier = threading.Barrier(9)
+
+    def deliver(e):
+        barrier.wait()
+        statuses.append(fake_stripe.deliver_http(url, e))
+
+    def reconcile():
+        with app.app_context():
+            barrier.wait()
+            reconcile_job()
+
+    threads = [threading.Thread(target=deliver, args=(e,)) for e in [event] * 6 + [other] * 2]
+    threads.append(threading.Thread(target=reconcile))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert statuses == [200] * 8
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "confirmed"
+    [invoice] = invoices(db)
+    assert len(invoice.payments) == 1 and balance_of(invoice).status == "paid"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 2
