@@ -75,6 +75,7 @@ from fablab.billing.cli import invoices_group  # noqa: E402
 from fablab.calendars.cli import calendars_group  # noqa: E402
 from fablab.events.cli import events_group  # noqa: E402
 from fablab.payments.cli import stripe_group  # noqa: E402
+from fablab.payments.offer_cli import offer_group  # noqa: E402
 from fablab.scheduler import scheduler_command  # noqa: E402
 from fablab.usage.cli import usage_group  # noqa: E402
 
@@ -88,6 +89,7 @@ COMMANDS = [
     calendars_group,
     events_group,
     stripe_group,
+    offer_group,
 ]
 
 

@@ -267,3 +267,26 @@ def test_an_expired_quote_cannot_be_accepted(app, db):
     db.session.expire_all()
     assert db.session.get(Quote, quote.id).status == "sent"
     assert "expired" in page
+
+
+def test_the_cli_reports_packs_and_runs_the_expiry(app, db, make_user):
+    from fablab.payments import packs
+
+    person = make_user(category="public")
+    with app.test_request_context():
+        product = packs.save_product(
+            name_fr="2 h",
+            name_en="2 h",
+            minutes=120,
+            price_cents=6000,
+            validity_months=1,
+            machine_kinds=["laser_cutter"],
+        )
+        pack = packs.buy_on_invoice(product=product, by=person, user=person)
+        db.session.commit()
+    runner = app.test_cli_runner()
+    with time_machine.travel(pack.expires_at + timedelta(hours=1), tick=False):
+        result = runner.invoke(args=["offer", "expire"])
+    assert result.exit_code == 0 and "1 packs expired" in result.output
+    report = runner.invoke(args=["offer", "packs-report"]).output
+    assert "expired        120 min       60.00 EUR" in report
