@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fablab.accounts.tokens import create_api_token
 from fablab.billing.models import Invoice
 from fablab.billing.payments import balance_of
-from fablab.payments import packs, plans, quotes
+from fablab.payments import pack_products, plans, quotes
 from fablab.payments.models import CheckoutRecord
 from fablab.payments.offer_models import Membership, Pack
 from tests.payments_fixtures import fake_stripe  # noqa: F401
@@ -30,7 +30,7 @@ def offer(db):
         category="member",
         for_company=False,
     )
-    product = packs.save_product(
+    product = pack_products.save_product(
         name_fr="10 h laser",
         name_en="10 h laser",
         minutes=600,

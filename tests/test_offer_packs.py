@@ -19,7 +19,7 @@ from fablab.bookings.services import (
     create_reservation,
     move_reservation,
 )
-from fablab.payments import packs
+from fablab.payments import pack_products, packs
 from fablab.payments.offer_jobs import expire_packs_job
 from fablab.payments.offer_models import Pack, PackDraw
 from tests.bookings_fixtures import NOW, book, laser, open_lab, paris, printer  # noqa: F401
@@ -33,7 +33,7 @@ def _request(app):
 
 @pytest.fixture
 def laser_pack_product(db):
-    product = packs.save_product(
+    product = pack_products.save_product(
         name_fr="10 h laser",
         name_en="10 h laser",
         minutes=600,
@@ -103,7 +103,7 @@ def test_the_pack_expiring_first_is_used_first_and_a_long_booking_spans_packs(
 ):
     company, contact, employee, later_pack = company_with_pack
     qualified_laser(db, laser, employee)
-    small = packs.save_product(
+    small = pack_products.save_product(
         name_fr="1 h laser",
         name_en="1 h laser",
         minutes=60,
@@ -218,7 +218,7 @@ def test_a_refused_booking_draws_nothing(db, laser, company_with_pack, make_user
 def test_billing_charges_only_the_minutes_not_prepaid(db, laser, make_user, laser_pack_product):
     person = make_user(category="public")
     qualified_laser(db, laser, person)
-    small = packs.save_product(
+    small = pack_products.save_product(
         name_fr="1 h",
         name_en="1 h",
         minutes=60,

@@ -19,7 +19,7 @@ from fablab.accounts.models import Company, User
 from fablab.bookings.models import Reservation
 from fablab.bookings.services import create_reservation
 from fablab.machines.models import Machine
-from fablab.payments import packs, quotes
+from fablab.payments import pack_products, packs, quotes
 from fablab.payments.offer_models import Pack, PackDraw, Quote
 from tests.bookings_fixtures import NOW, open_lab, paris  # noqa: F401
 from tests.test_booking_race import wide_pool  # noqa: F401
@@ -53,7 +53,7 @@ def test_employees_booking_at_once_never_overspend_the_pack(
     with app.test_request_context():
         company = make_company(legal_name="Racing Ltd")
         contact = make_user(company=company, is_company_contact=True)
-        product = packs.save_product(
+        product = pack_products.save_product(
             name_fr="5 h laser",
             name_en="5 h laser",
             minutes=300,

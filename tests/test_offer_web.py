@@ -13,7 +13,7 @@ import time_machine
 from fablab.accounts.models import User
 from fablab.billing.models import Invoice
 from fablab.billing.payments import balance_of
-from fablab.payments import plans
+from fablab.payments import pack_products, plans
 from fablab.payments.offer_jobs import expire_memberships_job, membership_reminders_job
 from fablab.payments.offer_models import Membership, Pack, PackProduct, Plan, Quote
 
@@ -274,7 +274,7 @@ def test_the_cli_reports_packs_and_runs_the_expiry(app, db, make_user):
 
     person = make_user(category="public")
     with app.test_request_context():
-        product = packs.save_product(
+        product = pack_products.save_product(
             name_fr="2 h",
             name_en="2 h",
             minutes=120,

@@ -17,7 +17,7 @@ from fablab.api.billing import InvoiceSummarySchema, invoice_json
 from fablab.api.helpers import load_body, login_required_api
 from fablab.errors import Forbidden, NotFound
 from fablab.extensions import db
-from fablab.payments import offer_purchase, packs, plans, quotes
+from fablab.payments import offer_purchase, pack_products, packs, plans, quotes
 from fablab.payments.offer_models import Membership, Pack, PackProduct, Plan, Quote
 from fablab.transaction import commit
 
@@ -133,7 +133,7 @@ def offer():
     return jsonify(
         {
             "plans": [_plan_json(p) for p in plans.list_plans(active_only=True)],
-            "packs": [_product_json(p) for p in packs.list_products(active_only=True)],
+            "packs": [_product_json(p) for p in pack_products.list_products(active_only=True)],
         }
     )
 

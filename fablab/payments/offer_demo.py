@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from fablab.accounts.models import Company, User
 from fablab.extensions import db
-from fablab.payments import packs, plans, quotes
+from fablab.payments import offer_catalogue, pack_products, packs, plans, quotes
+from fablab.payments.offer_models import CatalogueService
 
 
 def _seed_catalogue() -> None:
@@ -22,7 +23,7 @@ def _seed_catalogue() -> None:
         ("workshop", "Atelier privatisé (demi-journée)", "Privatised workshop (half a day)", 60000),
     ]
     for kind, name_fr, name_en, price in services:
-        quotes.save_service(
+        offer_catalogue.save_service(
             kind=kind,
             name_fr=name_fr,
             name_en=name_en,
@@ -58,7 +59,7 @@ def seed_offer() -> None:
         for_company=True,
         max_employees=5,
     )
-    laser = packs.save_product(
+    laser = pack_products.save_product(
         name_fr="10 h laser",
         name_en="10 h laser",
         minutes=600,
@@ -77,7 +78,7 @@ def seed_offer() -> None:
     packs.buy_on_invoice(product=laser, by=manager, company=company, paid_with="transfer")
     quotes.request_quote(
         service=db.session.scalar(
-            sa.select(quotes.CatalogueService).where(quotes.CatalogueService.kind == "cutting")
+            sa.select(CatalogueService).where(CatalogueService.kind == "cutting")
         ),
         company_name="Menuiserie Martin",
         company_address="12 rue du Bois\n69003 Lyon",

@@ -14,9 +14,10 @@ from fablab.accounts.auth import manager_required
 from fablab.accounts.models import Company, User
 from fablab.billing.forms import to_cents, to_milli
 from fablab.billing.mails import queue_invoice_mail
+from fablab.billing.models import Invoice
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.payments import packs, plans, quotes
+from fablab.payments import offer_catalogue, pack_products, packs, plans, quotes
 from fablab.payments.blueprint import bp
 from fablab.payments.offer_forms import (
     GrantForm,
@@ -45,8 +46,8 @@ def offer_manage():
     return render_template(
         "payments/offer/manage.html",
         plans=plans.list_plans(),
-        products=packs.list_products(),
-        services=quotes.list_services(),
+        products=pack_products.list_products(),
+        services=offer_catalogue.list_services(),
         packs=sold,
         report=report,
         memberships=recent,
@@ -109,7 +110,7 @@ def pack_product_edit(product_id: int | None):
     if form.validate_on_submit():
         done = _save(
             form,
-            lambda: packs.save_product(
+            lambda: pack_products.save_product(
                 product=product,
                 name_fr=form.name_fr.data,
                 name_en=form.name_en.data or "",
@@ -138,7 +139,7 @@ def service_edit(service_id: int | None):
     if form.validate_on_submit():
         done = _save(
             form,
-            lambda: quotes.save_service(
+            lambda: offer_catalogue.save_service(
                 service=service,
                 kind=form.kind.data,
                 name_fr=form.name_fr.data,
@@ -161,7 +162,10 @@ def _grant_choices() -> list[tuple[str, str]]:
     loc = locale()
     return [
         (f"plan:{p.id}", _("Membership: %(name)s", name=p.name(loc))) for p in plans.list_plans()
-    ] + [(f"pack:{p.id}", _("Pack: %(name)s", name=p.name(loc))) for p in packs.list_products()]
+    ] + [
+        (f"pack:{p.id}", _("Pack: %(name)s", name=p.name(loc)))
+        for p in pack_products.list_products()
+    ]
 
 
 @bp.route("/manage/offer/sell", methods=["GET", "POST"])
@@ -211,8 +215,6 @@ def _sell(form: GrantForm):
         item = packs.buy_on_invoice(
             product=product, by=current_user, user=user, company=company, paid_with=method
         )
-    from fablab.billing.models import Invoice
-
     return db.session.get(Invoice, item.invoice_id)
 
 

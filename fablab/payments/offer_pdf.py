@@ -11,6 +11,7 @@ from fablab.billing.text import date_text, euros, quantity_text, rate_text
 from fablab.machines.settings import get_settings
 from fablab.payments.offer_models import Quote
 from fablab.payments.quotes import totals
+from fablab.timeutil import to_local
 
 
 class _QuoteDocument(FPDF):
@@ -54,7 +55,7 @@ def _header(pdf: _QuoteDocument, quote: Quote) -> None:
     pdf.write_text("\n".join(s for s in seller if s))
     pdf.ln(4)
     pdf.write_text(f"{_('Quote')} {quote.number}", size=16, style="B", height=8)
-    facts = [_("Date: %(date)s", date=date_text(quote.sent_at.date()))]
+    facts = [_("Date: %(date)s", date=date_text(to_local(quote.sent_at).date()))]
     if quote.valid_until:
         facts.append(_("Valid until: %(date)s", date=date_text(quote.valid_until)))
     pdf.write_text("\n".join(facts))
@@ -111,7 +112,7 @@ def _footer_text(pdf: _QuoteDocument, quote: Quote) -> None:
             _(
                 "Accepted online by %(name)s on %(date)s (IP %(ip)s).",
                 name=quote.answered_by_name,
-                date=date_text(quote.answered_at.date()),
+                date=date_text(to_local(quote.answered_at).date()),
                 ip=quote.answered_ip,
             ),
             style="B",

@@ -12,7 +12,15 @@ from flask_login import current_user, login_required
 
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.payments import offer_purchase, offer_signals, packs, plans, quotes
+from fablab.payments import (
+    offer_catalogue,
+    offer_purchase,
+    offer_signals,
+    pack_products,
+    packs,
+    plans,
+    quotes,
+)
 from fablab.payments.blueprint import bp
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.offer_forms import QuoteAnswerForm, QuoteRequestForm
@@ -55,7 +63,7 @@ def my_offer():
         "payments/offer/my_offer.html",
         plans=[p for p in plans.list_plans(active_only=True) if not p.for_company],
         company_plans=[p for p in plans.list_plans(active_only=True) if p.for_company],
-        products=packs.list_products(active_only=True),
+        products=pack_products.list_products(active_only=True),
         memberships=plans.memberships_of(user=current_user),
         my_packs=packs.packs_of(user=current_user),
         company=company,
@@ -129,7 +137,7 @@ def buy_pack(product_id: int):
 @bp.route("/quote-request", methods=["GET", "POST"])
 def quote_request():
     """A company asks for a service of the lab's catalogue (no account needed)."""
-    services = quotes.list_services(active_only=True)
+    services = offer_catalogue.list_services(active_only=True)
     form = QuoteRequestForm()
     form.service_id.choices = [(0, _("Something else"))] + [
         (s.id, s.name(locale())) for s in services

@@ -25,7 +25,6 @@ from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.bookings.rules import resolve_rules
 from fablab.errors import Forbidden
 from fablab.extensions import db
-from fablab.machines.models import MachineKind
 from fablab.payments.checkout import settle_invoice, start_checkout
 from fablab.payments.models import CheckoutRecord
 from fablab.payments.offer_common import (
@@ -39,52 +38,6 @@ from fablab.payments.offer_common import (
 from fablab.payments.offer_models import Pack, PackDraw, PackProduct, PurchaseStatus
 from fablab.payments.purposes import CannotFulfil, register_purpose
 from fablab.timeutil import utcnow
-
-# -- products -------------------------------------------------------------------
-
-
-def list_products(*, active_only: bool = False) -> list[PackProduct]:
-    query = sa.select(PackProduct).order_by(PackProduct.price_cents, PackProduct.id)
-    if active_only:
-        query = query.where(PackProduct.active.is_(True))
-    return list(db.session.scalars(query))
-
-
-def save_product(
-    *,
-    product: PackProduct | None = None,
-    name_fr: str,
-    name_en: str,
-    minutes: int,
-    price_cents: int,
-    validity_months: int,
-    machine_kinds: list[str],
-    active: bool = True,
-) -> PackProduct:
-    """Create or change a pack product (packs already sold keep their terms)."""
-    if not (name_fr or "").strip():
-        raise OfferError(_l("A name is required."), field="name_fr")
-    if minutes <= 0:
-        raise OfferError(_l("A pack holds at least one minute."), field="hours")
-    if price_cents < 0:
-        raise OfferError(_l("The price cannot be negative."), field="price")
-    if not 1 <= validity_months <= 120:
-        raise OfferError(_l("Validity: 1 to 120 months."), field="validity_months")
-    known = {kind.value for kind in MachineKind}
-    if not machine_kinds or any(kind not in known for kind in machine_kinds):
-        raise OfferError(_l("Choose the machine kinds the pack pays for."), field="machine_kinds")
-    product = product or PackProduct()
-    product.name_fr = name_fr.strip()[:120]
-    product.name_en = (name_en or name_fr).strip()[:120]
-    product.minutes = minutes
-    product.price_cents = price_cents
-    product.validity_months = validity_months
-    product.machine_kinds = ",".join(sorted(set(machine_kinds)))
-    product.active = active
-    db.session.add(product)
-    db.session.flush()
-    return product
-
 
 # -- buying -----------------------------------------------------------------------
 

@@ -104,6 +104,16 @@ class LineInput:
     unit: str = "unit"
 
 
+def _check_lines(lines: list[LineInput]) -> None:
+    if not lines:
+        raise OfferError(_l("A quote needs at least one line."), field="lines")
+    for line in lines:
+        if not line.description.strip():
+            raise OfferError(_l("Every line needs a description."), field="lines")
+        if line.quantity_milli <= 0 or line.unit_price_cents < 0:
+            raise OfferError(_l("Quantities are positive, prices not negative."), field="lines")
+
+
 def save_draft(
     *,
     quote: Quote,
@@ -117,13 +127,7 @@ def save_draft(
     """Price a requested quote (or change a draft): lines, VAT rate, validity, deposit."""
     if quote.status not in EDITABLE:
         raise QuoteStateError(_l("A sent quote cannot be changed."))
-    if not lines:
-        raise OfferError(_l("A quote needs at least one line."), field="lines")
-    for line in lines:
-        if not line.description.strip():
-            raise OfferError(_l("Every line needs a description."), field="lines")
-        if line.quantity_milli <= 0 or line.unit_price_cents < 0:
-            raise OfferError(_l("Quantities are positive, prices not negative."), field="lines")
+    _check_lines(lines)
     if not 0 <= vat_rate_bp <= 10000:
         raise OfferError(_l("The VAT rate is between 0 and 100 %."), field="vat_rate")
     if not 0 <= deposit_percent <= 100:
@@ -325,47 +329,6 @@ def quotes_of(company: Company) -> list[Quote]:
             .order_by(Quote.sent_at.desc())
         )
     )
-
-
-def list_services(*, active_only: bool = False) -> list[CatalogueService]:
-    query = sa.select(CatalogueService).order_by(CatalogueService.kind, CatalogueService.id)
-    if active_only:
-        query = query.where(CatalogueService.active.is_(True))
-    return list(db.session.scalars(query))
-
-
-def save_service(
-    *,
-    service: CatalogueService | None = None,
-    kind: str,
-    name_fr: str,
-    name_en: str,
-    description_fr: str = "",
-    description_en: str = "",
-    unit: str = "h",
-    unit_price_cents: int = 0,
-    active: bool = True,
-) -> CatalogueService:
-    from fablab.payments.offer_models import ServiceKind
-
-    if kind not in {k.value for k in ServiceKind}:
-        raise OfferError(_l("Unknown kind of service."), field="kind")
-    if not (name_fr or "").strip():
-        raise OfferError(_l("A name is required."), field="name_fr")
-    if unit_price_cents < 0:
-        raise OfferError(_l("The price cannot be negative."), field="unit_price")
-    service = service or CatalogueService()
-    service.kind = kind
-    service.name_fr = name_fr.strip()[:120]
-    service.name_en = (name_en or name_fr).strip()[:120]
-    service.description_fr = (description_fr or "").strip()
-    service.description_en = (description_en or "").strip()
-    service.unit = (unit or "h").strip()[:20]
-    service.unit_price_cents = unit_price_cents
-    service.active = active
-    db.session.add(service)
-    db.session.flush()
-    return service
 
 
 # -- paying by card (purpose "quote": the quote's invoice still due) ---------------------------
