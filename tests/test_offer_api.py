@@ -150,3 +150,46 @@ def test_a_company_contact_accepts_a_quote_through_the_api(client, db, make_comp
     assert answer.json["status"] == "accepted" and answer.json["answered_by"] == "Claire"
     again = client.post(url, json={"name": "Claire"}, headers=bearer(db, contact))
     assert again.status_code == 409
+
+
+def test_a_company_contact_pays_the_quote_invoice_by_card(
+    client, db, login_as, make_company, make_user, fake_stripe
+):
+    from datetime import date
+
+    company = make_company()
+    contact = make_user(company=company, is_company_contact=True)
+    quote = quotes.request_quote(
+        service=None,
+        company_name="x",
+        contact_name="C",
+        contact_email=contact.email,
+        text="A job",
+        requester=contact,
+    )
+    quotes.save_draft(
+        quote=quote,
+        lines=[quotes.LineInput("Job", 2000, 10000)],
+        vat_rate_bp=2000,
+        valid_until=date(2099, 1, 1),
+    )
+    quotes.send_quote(quote=quote)
+    quotes.answer_quote(quote=quote, accept=True, name="C", ip="127.0.0.1")
+    invoice = quotes.invoice_quote(quote=quote)
+    db.session.commit()
+    assert quotes.stage_of(quote) == "invoiced"
+
+    login_as(contact)
+    page = client.get("/offer", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "by card" in page
+    answer = client.post(f"/offer/quotes/{quote.id}/pay")
+    assert answer.status_code == 302 and answer.location.startswith(fake_stripe.url)
+    record = db.session.scalar(sa.select(CheckoutRecord).where(CheckoutRecord.purpose == "quote"))
+    assert record.amount_cents == 24000  # 200 € + 20 % VAT
+    fake_stripe.pay(record.stripe_session_id)
+    assert (
+        fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+    ).status_code == 200
+    db.session.expire_all()
+    assert balance_of(db.session.get(Invoice, invoice.id)).status == "paid"
+    assert quotes.stage_of(db.session.get(quotes.Quote, quote.id)) == "paid"

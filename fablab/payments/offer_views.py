@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from fablab.billing.payments import balance_of
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.payments import (
@@ -24,7 +25,7 @@ from fablab.payments import (
 from fablab.payments.blueprint import bp
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.offer_forms import QuoteAnswerForm, QuoteRequestForm
-from fablab.payments.offer_models import CatalogueService, PackProduct, Plan
+from fablab.payments.offer_models import CatalogueService, PackProduct, Plan, Quote
 from fablab.payments.offer_web import locale, pdf_response, show_error
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
@@ -74,7 +75,14 @@ def my_offer():
         stripe=stripe_enabled(),
         locale=locale(),
         now=utcnow(),
+        quote_stage=quotes.stage_of,
+        quote_due=_due_on_quote,
     )
+
+
+def _due_on_quote(quote: Quote) -> int:
+    invoice = quotes.open_invoice(quote)
+    return balance_of(invoice).due_cents if invoice is not None else 0
 
 
 def _finish_purchase(purchase: offer_purchase.Purchase):
@@ -129,6 +137,30 @@ def buy_pack(product_id: int):
         rollback()
         flash(error.message, "error")
         return redirect(url_for("payments.my_offer"))
+
+
+@bp.post("/offer/quotes/<int:quote_id>/pay")
+@login_required
+def pay_quote(quote_id: int):
+    """A company contact pays what the quote's invoice still asks: by card, else see the invoice."""
+    quote = db.session.get(Quote, quote_id) or abort(404)
+    company = _company_of_contact()
+    if company is None or quote.company_id != company.id:
+        abort(404)
+    invoice = quotes.open_invoice(quote)
+    if invoice is None:
+        flash(_("Nothing is due on this quote."), "success")
+        return redirect(url_for("payments.my_offer"))
+    if not stripe_enabled():
+        return redirect(url_for("billing.invoice_detail", invoice_id=invoice.id))
+    try:
+        record = quotes.checkout_quote(quote, by=current_user, **_urls())
+        commit()
+    except DomainError as error:
+        rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.my_offer"))
+    return redirect(record.url)
 
 
 # -- quotes: the public request form and the company's answer ---------------------------------
