@@ -111,6 +111,8 @@ def test_booking_under_the_prepayment_policy_goes_to_checkout(
     db, login_as, walk_in, printer, prepay_public, fake_stripe, frozen
 ):
     client = login_as(walk_in)
+    calendar = client.get(f"/machines/{printer.id}/calendar?week=2027-03-02").get_data(True)
+    assert "You pay this slot by card when booking (€6.00 per hour" in calendar
     answer = client.post(
         f"/machines/{printer.id}/book",
         data={"day": "2027-03-02", "start_time": "10:00", "end_time": "11:00"},

@@ -12,14 +12,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from fablab.billing import pricing
+from fablab.billing.charges import payer_for
 from fablab.billing.models import Invoice
 from fablab.billing.payments import balance_of
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.payments import invoice_payment, seats
+from fablab.machines.settings import get_settings
+from fablab.payments import invoice_payment, seats, slots
 from fablab.payments.blueprint import bp
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.models import CheckoutRecord
+from fablab.payments.settings import get_payment_settings
 from fablab.payments.sync import sync_record
 from fablab.payments.views_helpers import bank_details, company_due_cents, return_urls
 from fablab.timeutil import utcnow
@@ -49,9 +53,22 @@ def inject_payment_helpers():
         "bank_details": bank_details,
         "company_due_cents": company_due_cents,
         "checkout_status_label": lambda status: STATUS_LABELS.get(status, status),
+        "prepay_notice": prepay_notice,
         "seat_price": lambda event: seats.seat_price(
             event, current_user if current_user.is_authenticated else None
         ),
+    }
+
+
+def prepay_notice(machine) -> dict | None:
+    """For the booking form: the hourly price (VAT incl.) when this person prepays by card."""
+    if not current_user.is_authenticated or not slots.must_prepay(current_user):
+        return None
+    _payer, category = payer_for(current_user, None)
+    hourly = machine.rate_for(category)
+    return {
+        "hourly_incl_cents": hourly + pricing.line_vat(hourly, get_settings().vat_rate_bp),
+        "hold_minutes": get_payment_settings().hold_minutes,
     }
 
 
