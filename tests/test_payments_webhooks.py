@@ -253,3 +253,49 @@ def test_concurrent_deliveries_and_reconciliation_apply_once(
     [invoice] = invoices(db)
     assert len(invoice.payments) == 1 and balance_of(invoice).status == "paid"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StripeEvent)) == 2
+
+
+def test_a_refund_made_in_the_stripe_dashboard_is_recorded_with_its_credit_note(
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    _reservation, record = hold_slot(db, printer, walk_in)
+    fake_stripe.pay(record.stripe_session_id)
+    fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+    db.session.expire_all()
+    intent = db.session.get(CheckoutRecord, record.id).payment_intent_id
+    fake_stripe.refund({"payment_intent": intent, "amount": "250"})  # done in the dashboard
+    event = fake_stripe.event("charge.refunded", fake_stripe.charges[intent])
+
+    assert fake_stripe.deliver(client, event).json["outcome"] == "refund recorded"
+    assert fake_stripe.deliver(client, event).json["outcome"] == "duplicate"
+
+    db.session.expire_all()
+    record = db.session.get(CheckoutRecord, record.id)
+    assert record.refunded_cents == 250 and record.status == "paid"
+    [refund] = record.refunds
+    assert refund.credit_note.credited_invoice_id == record.invoice_id
+    assert refund.stripe_refund_id == fake_stripe.charges[intent]["refunds"]["data"][0]["id"]
+
+
+def test_a_refused_card_is_shown_and_the_customer_may_still_pay(
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+):
+    reservation, record = hold_slot(db, printer, walk_in)
+    failed = fake_stripe.event(
+        "payment_intent.payment_failed",
+        {
+            "id": "pi_test_refused",
+            "object": "payment_intent",
+            "amount": 600,
+            "status": "requires_payment_method",
+            "metadata": {"fablab_checkout_id": str(record.id)},
+            "last_payment_error": {"message": "Your card was declined."},
+        },
+    )
+    assert fake_stripe.deliver(client, failed).json["outcome"] == "failed"
+    db.session.expire_all()
+    assert db.session.get(CheckoutRecord, record.id).note == "Your card was declined."
+    fake_stripe.pay(record.stripe_session_id)  # a second card works
+    fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+    db.session.expire_all()
+    assert db.session.get(Reservation, reservation.id).status == "confirmed"
