@@ -9,9 +9,11 @@ activates the membership or pack, issues the invoice for it with
 ``checkout.settle_invoice`` — and only flushes. When the purchase can no longer
 be given (the hold expired and the slot was taken meanwhile, the invoice was
 paid at the desk…) it raises :class:`CannotFulfil` with a message for the
-customer: the core then undoes whatever ``on_paid`` did, refunds the payment
-through Stripe, issues a credit note when an invoice exists, and e-mails the
-customer the message.
+customer: the core then undoes whatever ``on_paid`` did, invoices the money
+received (an advance payment) and credits that invoice, refunds the payment
+through Stripe, and e-mails the customer the message. When nothing was sold
+(a second payment of something already paid) raise ``CannotFulfil(message,
+bill=False)``: the money is refunded without an invoice or credit note.
 
 ``on_expired(record, *, now)`` releases what was held (a hold, a seat…) when the
 Checkout Session expired unpaid; it must be harmless when nothing is held any
@@ -52,7 +54,10 @@ PURPOSE_MODULES = (
 
 
 class CannotFulfil(DomainError):
-    """Raised by ``on_paid``: the purchase cannot be given; the payment is refunded."""
+    """Raised by ``on_paid``: the purchase cannot be given; the payment is refunded.
+
+    ``bill=False`` (a keyword detail): nothing was sold, refund without invoice or credit note.
+    """
 
     status = 409
     code = "cannot_fulfil"
