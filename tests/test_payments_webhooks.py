@@ -48,7 +48,7 @@ def invoices(db):
 
 
 def test_paid_slot_is_held_then_confirmed_by_the_webhook(
-    db, client, fake_stripe, frozen, printer, walk_in, prepay_public
+    db, client, fake_stripe, frozen, printer, walk_in, prepay_public, outbox
 ):
     reservation, record = hold_slot(db, printer, walk_in)
     assert reservation.status == "held"
@@ -68,6 +68,8 @@ def test_paid_slot_is_held_then_confirmed_by_the_webhook(
     assert invoice.total_incl_cents == 600
     assert balance_of(invoice).status == "paid"
     assert db.session.get(CheckoutRecord, record.id).invoice_id == invoice.id
+    subjects = [m.subject for m in outbox if m.to == [walk_in.email]]
+    assert subjects == [f"Booking confirmed: {printer.name}", f"Invoice {invoice.number}"]
 
 
 def test_a_webhook_delivered_five_times_applies_once(

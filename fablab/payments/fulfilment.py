@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from fablab.billing import pricing
 from fablab.billing.charges import add_charge
+from fablab.billing.mails import queue_invoice_mail
 from fablab.billing.models import ChargeKind
 from fablab.extensions import db
 from fablab.machines.settings import get_settings
@@ -60,7 +61,16 @@ def mark_paid(record: CheckoutRecord, *, payment_intent: str | None, now: dateti
     except CannotFulfil as refusal:
         _refund_unfulfilled(record, refusal, now=now)
         return "refunded: " + refusal.message[:150]
+    _mail_invoice(record)
     return "paid" if was == S.PENDING else f"paid after {was}"
+
+
+def _mail_invoice(record: CheckoutRecord) -> None:
+    """The invoice a payment issued goes to its buyer with its PDF (after commit)."""
+    db.session.refresh(record)
+    invoice = record.invoice
+    if invoice is not None and invoice.issued_at >= record.created_at:  # issued for this payment
+        queue_invoice_mail(invoice)
 
 
 def _payer_locale(record: CheckoutRecord) -> str:

@@ -25,6 +25,7 @@ from fablab.billing.invoices import issue_invoice
 from fablab.billing.models import Charge, ChargeKind, Invoice
 from fablab.bookings import lifecycle
 from fablab.bookings.models import Reservation, ReservationStatus
+from fablab.bookings.notifications import notify_confirmed
 from fablab.bookings.services import create_reservation
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -202,6 +203,7 @@ def on_paid(record: CheckoutRecord, *, now: datetime) -> None:
         raise CannotFulfil(_("The booking you paid for no longer exists."))
     if reservation.status == ReservationStatus.HELD:
         lifecycle.confirm_hold(reservation, now=now)
+        notify_confirmed(reservation)  # a re-booking below is announced by the booking services
     elif reservation.status == ReservationStatus.EXPIRED:
         reservation = _rebook(reservation, now)
     else:
