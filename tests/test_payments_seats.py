@@ -80,12 +80,12 @@ def test_a_paid_seat_is_held_then_paid_by_card(db, login_as, walk_in, training, 
 def test_an_unpaid_seat_is_released_and_a_late_payment_refunded(
     db, login_as, walk_in, training, fake_stripe, make_user
 ):
-    from fablab.payments.jobs import release_unpaid_seats_job
+    from fablab.payments.jobs import close_expired_holds_job
 
     client = login_as(walk_in)
     session_id = register_by_form(client, training).headers["Location"].rsplit("/", 1)[1]
     with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
-        assert release_unpaid_seats_job() == 1
+        assert close_expired_holds_job() == 1
     db.session.expire_all()
     [registration] = db.session.scalars(sa.select(Registration)).all()
     assert registration.status == "cancelled"

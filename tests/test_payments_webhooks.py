@@ -301,3 +301,27 @@ def test_a_refused_card_is_shown_and_the_customer_may_still_pay(
     fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
     db.session.expire_all()
     assert db.session.get(Reservation, reservation.id).status == "confirmed"
+
+
+def test_an_unpaid_hold_is_closed_at_stripe_and_a_payment_made_meanwhile_still_counts(
+    db, client, fake_stripe, printer, walk_in, prepay_public, open_lab, make_user
+):
+    from fablab.bookings.jobs import expire_holds_job
+    from fablab.payments.jobs import close_expired_holds_job
+
+    with time_machine.travel(NOW, tick=True) as clock:
+        _first, unpaid = hold_slot(db, printer, walk_in)
+        other = make_user(email="payer@example.org", category="public")
+        _second, paid = hold_slot(
+            db, printer, other, paris(2027, 3, 2, 14, 0), paris(2027, 3, 2, 15, 0)
+        )
+        clock.shift(timedelta(minutes=16))
+        fake_stripe.pay(paid.stripe_session_id)  # paid just now, its webhook is not here yet
+        expire_holds_job()
+        assert close_expired_holds_job() == 1
+
+    assert fake_stripe.sessions[unpaid.stripe_session_id]["status"] == "expired"
+    db.session.expire_all()
+    assert db.session.get(CheckoutRecord, unpaid.id).status == "expired"
+    assert db.session.get(CheckoutRecord, paid.id).status == "paid"
+    assert confirmed_slots(db) == [(other.id, paris(2027, 3, 2, 14, 0))]

@@ -8,8 +8,8 @@ from flask import current_app
 from flask_babel import force_locale
 
 from fablab.payments.checkout import stripe_enabled
+from fablab.payments.expiry import close_expired_holds
 from fablab.payments.reconcile import reconcile
-from fablab.payments.seats import release_unpaid_seats
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
@@ -30,13 +30,14 @@ def reconcile_job() -> int:
     return len(report.applied)
 
 
-def release_unpaid_seats_job() -> int:
-    """Event seats held longer than the hold time without payment are released."""
+def close_expired_holds_job() -> int:
+    """Slots and seats held longer than the hold time without payment: their Checkout is closed
+    at Stripe and what was held released."""
     if not stripe_enabled():
         return 0
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        released = release_unpaid_seats(now=utcnow())
+        released = close_expired_holds(now=utcnow())
         commit()
     if released:
-        log.info("released %d unpaid event seats", released)
+        log.info("closed %d unpaid holds", released)
     return released

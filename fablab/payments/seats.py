@@ -11,10 +11,8 @@ Visitors without an account pay on site, as before.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import sqlalchemy as sa
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -28,19 +26,15 @@ from fablab.events.models import Event, Registration, RegistrationStatus
 from fablab.events.registrations import cancel_registration, register
 from fablab.extensions import db
 from fablab.machines.settings import get_settings
-from fablab.payments import fulfilment
 from fablab.payments.checkout import (
     amount_incl_vat,
     record_stripe_payment,
     settle_invoice,
     start_checkout,
-    stripe_client,
     stripe_enabled,
 )
-from fablab.payments.models import CheckoutRecord, CheckoutStatus, EventPaymentOption
+from fablab.payments.models import CheckoutRecord, EventPaymentOption
 from fablab.payments.purposes import CannotFulfil, register_purpose
-from fablab.payments.records import lock_record
-from fablab.payments.settings import get_payment_settings
 
 PURPOSE = "registration"
 
@@ -134,38 +128,6 @@ def on_expired(record: CheckoutRecord, *, now: datetime) -> None:
 
 
 register_purpose(PURPOSE, on_paid=on_paid, on_expired=on_expired)
-
-
-def _close_at_stripe(record: CheckoutRecord, now: datetime) -> str:
-    """Expire the session at Stripe; if it was paid meanwhile, apply the payment instead."""
-    try:
-        session = stripe_client().v1.checkout.sessions.expire(record.stripe_session_id)
-    except stripe.InvalidRequestError:  # no longer open: completed (or expired) meanwhile
-        session = stripe_client().v1.checkout.sessions.retrieve(record.stripe_session_id)
-    return fulfilment.apply_session(record, session.to_dict(), now=now)
-
-
-def release_unpaid_seats(*, now: datetime) -> int:
-    """Seats held longer than the hold time without payment are released. Returns how many."""
-    hold = timedelta(minutes=get_payment_settings().hold_minutes)
-    stale = db.session.scalars(
-        sa.select(CheckoutRecord.id).where(
-            CheckoutRecord.purpose == PURPOSE,
-            CheckoutRecord.status == CheckoutStatus.PENDING.value,
-            CheckoutRecord.created_at <= now - hold,
-        )
-    ).all()
-    released = 0
-    for record_id in stale:
-        record = lock_record(record_id)
-        if record is None or record.status != CheckoutStatus.PENDING:
-            continue
-        try:
-            with db.session.begin_nested():
-                released += _close_at_stripe(record, now) == "expired"
-        except (stripe.StripeError, DomainError) as error:
-            current_app.logger.warning("seat hold %s not closed: %s", record_id, error)
-    return released
 
 
 def buy_seat(
