@@ -64,7 +64,6 @@ JOBS: list[Job] = [
     Job("billing.monthly_invoicing", billing_jobs.monthly_invoicing_job, 3600),
     Job("payments.stripe_reconcile", payment_jobs.reconcile_job, 900),
     Job("payments.close_expired_holds", payment_jobs.close_expired_holds_job, 60),
-    Job("payments.release_unpaid_seats", payment_jobs.release_unpaid_seats_job, 60),
     Job("offer.expire_memberships", offer_jobs.expire_memberships_job, 3600),
     Job("offer.membership_reminders", offer_jobs.membership_reminders_job, 3600),
     Job("offer.expire_packs", offer_jobs.expire_packs_job, 3600),
