@@ -325,3 +325,14 @@ def test_an_unpaid_hold_is_closed_at_stripe_and_a_payment_made_meanwhile_still_c
     assert db.session.get(CheckoutRecord, unpaid.id).status == "expired"
     assert db.session.get(CheckoutRecord, paid.id).status == "paid"
     assert confirmed_slots(db) == [(other.id, paris(2027, 3, 2, 14, 0))]
+
+
+def test_a_signed_event_of_another_shape_is_stored_and_ignored(db, client, fake_stripe):
+    for body in (
+        {"id": "evt_other_1", "type": "checkout.session.completed", "data": []},
+        {"id": "evt_other_2", "type": "customer.created", "data": {"object": {"id": "cus_1"}}},
+        {"id": "evt_other_3", "type": "checkout.session.completed", "data": {"object": {}}},
+    ):
+        answer = fake_stripe.deliver(client, body)
+        assert answer.status_code == 200 and answer.json["outcome"].startswith("ignored")
+    assert fake_stripe.deliver(client, {"type": "x"}).status_code == 400  # no event id

@@ -87,7 +87,9 @@ def apply_event(event: dict, *, now: datetime) -> str:
     row = _store(event, now)
     if row is None:
         return "duplicate"
-    obj = (event.get("data") or {}).get("object") or {}
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    obj = obj if isinstance(obj, dict) else {}
     kind = event["type"]
     if kind in (
         "checkout.session.completed",
