@@ -336,3 +336,35 @@ def test_a_signed_event_of_another_shape_is_stored_and_ignored(db, client, fake_
         answer = fake_stripe.deliver(client, body)
         assert answer.status_code == 200 and answer.json["outcome"].startswith("ignored")
     assert fake_stripe.deliver(client, {"type": "x"}).status_code == 400  # no event id
+
+
+def test_any_refusal_while_fulfilling_refunds_the_payment(db, client, fake_stripe, walk_in, outbox):
+    """A purpose failing with another domain error (a rule, a state) never keeps the money."""
+    from fablab.errors import DomainError
+    from fablab.payments.checkout import start_checkout
+    from fablab.payments.purposes import register_purpose
+
+    def refuse(record, *, now):
+        raise DomainError("This course is no longer offered.")
+
+    register_purpose("test-refusal", on_paid=refuse, on_expired=lambda record, *, now: None)
+    record = start_checkout(
+        purpose="test-refusal",
+        reference_id=1,
+        amount_cents=1200,
+        description="Cours",
+        user=walk_in,
+        success_url="http://localhost/ok",
+        cancel_url="http://localhost/no",
+    )
+    db.session.commit()
+    fake_stripe.pay(record.stripe_session_id)
+    answer = fake_stripe.deliver(client, fake_stripe.completed_event(record.stripe_session_id))
+
+    assert answer.json["outcome"] == "refunded: This course is no longer offered."
+    db.session.expire_all()
+    record = db.session.get(CheckoutRecord, record.id)
+    assert record.status == "refunded"
+    invoice, credit_note = invoices(db)
+    assert invoice.total_incl_cents == 1200 and credit_note.total_incl_cents == -1200
+    assert fake_stripe.charges[record.payment_intent_id]["amount_refunded"] == 1200

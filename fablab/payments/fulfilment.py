@@ -24,6 +24,7 @@ from fablab.billing import pricing
 from fablab.billing.charges import add_charge
 from fablab.billing.mails import queue_invoice_mail
 from fablab.billing.models import ChargeKind
+from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.settings import get_settings
 from fablab.payments import mails
@@ -61,6 +62,12 @@ def mark_paid(record: CheckoutRecord, *, payment_intent: str | None, now: dateti
     except CannotFulfil as refusal:
         _refund_unfulfilled(record, refusal, now=now)
         return "refunded: " + refusal.message[:150]
+    except DomainError as error:
+        # Any other refusal (a rule, a state…) also means what was paid cannot be given:
+        # never keep money without the purchase.
+        current_app.logger.warning("checkout %s not fulfilled: %s", record.id, error.message)
+        _refund_unfulfilled(record, CannotFulfil(error.message), now=now)
+        return "refunded: " + error.message[:150]
     _mail_invoice(record)
     return "paid" if was == S.PENDING else f"paid after {was}"
 
