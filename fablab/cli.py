@@ -16,7 +16,7 @@ from fablab.transaction import commit
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value)
 @click.option("--name", default="")
 @click.option(
-    "--category", type=click.Choice([c.value for c in Category]), default=Category.MEMBER.value
+    "--category", type=click.Choice([c.value for c in Category]), default=Category.PUBLIC.value
 )
 @click.password_option(help="The password (asked when not given).")
 def create_user_command(email: str, role: str, name: str, category: str, password: str) -> None:
@@ -75,6 +75,8 @@ from fablab.billing.accounting.cli import accounting_group  # noqa: E402
 from fablab.billing.cli import invoices_group  # noqa: E402
 from fablab.calendars.cli import calendars_group  # noqa: E402
 from fablab.events.cli import events_group  # noqa: E402
+from fablab.payments.cli import stripe_group  # noqa: E402
+from fablab.payments.offer_cli import offer_group  # noqa: E402
 from fablab.scheduler import scheduler_command  # noqa: E402
 from fablab.usage.cli import usage_group  # noqa: E402
 
@@ -88,6 +90,8 @@ COMMANDS = [
     usage_group,
     calendars_group,
     events_group,
+    stripe_group,
+    offer_group,
 ]
 
 

@@ -35,6 +35,8 @@ from fablab.bookings import jobs as booking_jobs
 from fablab.calendars import jobs as calendar_jobs
 from fablab.events import jobs as event_jobs
 from fablab.extensions import db
+from fablab.payments import jobs as payment_jobs
+from fablab.payments import offer_jobs
 from fablab.transaction import rollback
 from fablab.usage import jobs as usage_jobs
 
@@ -62,6 +64,11 @@ JOBS: list[Job] = [
     Job("usage.close_stale_sessions", usage_jobs.close_stale_sessions_job, 900),
     Job("billing.monthly_invoicing", billing_jobs.monthly_invoicing_job, 3600),
     Job("billing.overdue_reminders", billing_jobs.overdue_reminders_job, 3600),
+    Job("payments.stripe_reconcile", payment_jobs.reconcile_job, 900),
+    Job("payments.close_expired_holds", payment_jobs.close_expired_holds_job, 60),
+    Job("offer.expire_memberships", offer_jobs.expire_memberships_job, 3600),
+    Job("offer.membership_reminders", offer_jobs.membership_reminders_job, 3600),
+    Job("offer.expire_packs", offer_jobs.expire_packs_job, 3600),
 ]
 
 

@@ -19,6 +19,8 @@ from fablab.machines.models import (
     Qualification,
 )
 from fablab.machines.settings import get_settings
+from fablab.payments.demo import seed_payments
+from fablab.payments.offer_demo import seed_offer
 from fablab.usage.seed import seed_usage
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105
@@ -159,4 +161,6 @@ def seed_demo() -> None:
     seed_events()
     seed_usage()
     seed_billing()
+    seed_offer()
+    seed_payments()
     seed_bookings()

@@ -74,11 +74,14 @@ def register_user(
     password: str,
     name: str = "",
     role: str = Role.MEMBER.value,
-    category: str = Category.MEMBER.value,
+    category: str = Category.PUBLIC.value,
     locale: str = "fr",
     company=None,
 ) -> User:
-    """Create an account. The e-mail is unique whatever its case."""
+    """Create an account. The e-mail is unique whatever its case.
+
+    A new person pays the public rate until they buy a membership (fablab.payments.plans).
+    """
     email = normalise_email(email)
     check_password_strength(password, email=email)
     if find_user_by_email(email) is not None:

@@ -41,6 +41,8 @@ from fablab.api import (  # noqa: E402,F401
     calendars,
     core,
     events,
+    offer,
+    payments,
     recurring,
     reservations,
     usage,

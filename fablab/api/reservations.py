@@ -25,6 +25,7 @@ from fablab.bookings.queries import (
 from fablab.bookings.rules import resolve_rules
 from fablab.bookings.services import cancel_reservation, create_reservation
 from fablab.errors import Forbidden
+from fablab.payments.slots import PaymentRequired, must_prepay
 from fablab.transaction import commit
 
 MAX_AVAILABILITY_SPAN = timedelta(days=62)
@@ -218,7 +219,8 @@ def create_reservation_api():
     post:
       summary: Create a reservation
       description: 409 `{"error":"conflict"}` when the slot is taken; 422 when a rule
-        forbids it (`rule` names it) or a date is naive; 403 when a qualification is missing.
+        forbids it (`rule` names it) or a date is naive; 403 when a qualification is missing;
+        402 when the lab's policy asks this payer to pay the slot (POST /payments/slots).
       security: [{bearer: []}]
       requestBody:
         required: true
@@ -249,6 +251,8 @@ def create_reservation_api():
     company = user.company if data["on_company_account"] else None
     if data["on_company_account"] and company is None:
         raise InvalidInput(_("This account belongs to no company."), field="on_company_account")
+    if must_prepay(user, company):
+        raise PaymentRequired()
     reservation = create_reservation(
         machine=machine,
         user=user,

@@ -128,6 +128,8 @@ def _machine_time_charge(
 ) -> Charge | None:
     payer, category = payer_for(user, company)
     seconds = int((ended_at - started_at).total_seconds())
+    if seconds <= 0:
+        return None
     price = pricing.machine_time_price(
         hourly_rate_cents=machine.rate_for(category),
         duration_seconds=seconds,

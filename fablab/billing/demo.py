@@ -1,16 +1,15 @@
-"""Demo billing data: settings, a membership fee to invoice, one invoice partly paid."""
+"""Demo billing data: settings and one invoice partly paid."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from fablab.accounts.models import Company, User
-from fablab.billing.charges import add_charge, charge_membership
+from fablab.billing.charges import add_charge
 from fablab.billing.invoices import issue_credit_note, issue_invoice
 from fablab.billing.payments import record_payment
 from fablab.billing.settings import get_billing_settings
 from fablab.extensions import db
-from fablab.timeutil import to_local, utcnow
 
 
 def seed_billing() -> None:
@@ -22,8 +21,7 @@ def seed_billing() -> None:
     if member is not None and not member.address:
         member.address = "5 place des Terreaux\n69001 Lyon"
     company = db.session.scalar(sa.select(Company).where(Company.legal_name == "Demo Industries"))
-    if member is not None:
-        charge_membership(user=member, year=to_local(utcnow()).year)
+    # The demo member's membership is a plan bought at the desk (fablab/payments/offer_demo.py).
     if company is None:
         return
     charge = add_charge(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +29,14 @@ from wtforms.validators import (
 
 from fablab.billing.models import ChargeKind, PaymentMethod, TimePolicy, VatRegime
 from fablab.forms import Form
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616: country, check digits, then the rearranged number modulo 97 is 1."""
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", iban):
+        return False
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
 
 
 def to_cents(value: Decimal) -> int:
@@ -223,6 +232,25 @@ class BillingSettingsForm(Form):
 
         if parse_days(field.data or "") is None:
             raise ValidationError(_l("Days separated by commas, e.g. 7, 30, 60."))
+
+    bank_iban = StringField(
+        _l("IBAN for bank transfers (printed on invoices)"),
+        filters=[lambda value: (value or "").replace(" ", "").upper()],
+        validators=[Length(max=34)],
+    )
+    bank_bic = StringField(
+        _l("BIC"),
+        filters=[lambda value: (value or "").replace(" ", "").upper()],
+        validators=[Length(max=11)],
+    )
+
+    def validate_bank_iban(self, field):
+        if field.data and not iban_is_valid(field.data):
+            raise ValidationError(_l("This IBAN is not valid (check the digits)."))
+
+    def validate_bank_bic(self, field):
+        if field.data and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", field.data):
+            raise ValidationError(_l("A BIC has 8 or 11 letters and digits."))
 
     def validate_credit_note_prefix(self, field):
         if field.data == self.invoice_prefix.data:

@@ -379,6 +379,8 @@ def settings():
             "vat_on_debits",
             "late_payment_text_private",
             "reminder_days",
+            "bank_iban",
+            "bank_bic",
         ):
             value = getattr(form, name).data
             setattr(current, name, value.strip() if isinstance(value, str) else value)

@@ -145,6 +145,9 @@ class BillingSettings(db.Model):
     reminder_days: Mapped[str] = mapped_column(
         sa.String(60), default="7,30,60", server_default="7,30,60"
     )
+    # Bank details printed on invoices for transfers ("" = none printed).
+    bank_iban: Mapped[str] = mapped_column(sa.String(34), default="")
+    bank_bic: Mapped[str] = mapped_column(sa.String(11), default="")
 
     def membership_fee_for(self, category: str) -> int:
         return int(getattr(self, f"membership_fee_{category}_cents", 0) or 0)

@@ -177,5 +177,23 @@ def _terms(pdf: _Document, invoice: Invoice) -> None:
                 date=date_text(invoice.due_date),
             )
         )
+    _transfer(pdf, invoice)
     if invoice.late_payment_text:
         pdf.write_text(invoice.late_payment_text, size=7, height=3.5)
+
+
+def _transfer(pdf: _Document, invoice: Invoice) -> None:
+    """How to pay by bank transfer (the lab's current bank details; not part of the hash)."""
+    from fablab.billing.settings import get_billing_settings
+
+    settings = get_billing_settings()
+    if invoice.is_credit_note or not settings.bank_iban:
+        return
+    pdf.write_text(
+        _(
+            "Bank transfer: IBAN %(iban)s, BIC %(bic)s, reference %(number)s.",
+            iban=settings.bank_iban,
+            bic=settings.bank_bic or "-",
+            number=invoice.number,
+        )
+    )

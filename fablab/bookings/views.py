@@ -60,6 +60,8 @@ from fablab.bookings.services import (
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Machine, MachineStatus
+from fablab.payments import slots as paid_slots
+from fablab.payments.views_helpers import return_urls as payment_return_urls
 from fablab.templating import is_safe_redirect
 from fablab.timeutil import lab_zone, utcnow
 from fablab.transaction import commit, rollback
@@ -161,6 +163,8 @@ def book(machine_id: int):
     if form.on_company_account.data and company is None:
         form.on_company_account.errors = [_("Your account belongs to no company.")]
         return render_week(machine, form, monday, 422)
+    if paid_slots.must_prepay(current_user, company):
+        return _book_and_pay(machine, form, times, company, monday)
     try:
         create_reservation(
             machine=machine,
@@ -176,6 +180,30 @@ def book(machine_id: int):
         return render_week(machine, form, monday, apply_domain_error(form, error))
     flash(_("Booked: %(machine)s.", machine=machine.name), "success")
     return redirect(url_for("bookings.mine"))
+
+
+def _book_and_pay(machine: Machine, form: BookingForm, times, company, monday: date):
+    """The lab's policy asks this payer to prepay: hold the slot, then off to Stripe Checkout."""
+    success_url, cancel_url = payment_return_urls()
+    try:
+        _held, record = paid_slots.book_paid_slot(
+            machine=machine,
+            user=current_user,
+            start=times[0],
+            end=times[1],
+            company=company,
+            note=form.note.data or "",
+            success_url=success_url,
+            cancel_url=cancel_url,
+        )
+        commit()
+    except DomainError as error:
+        rollback()
+        return render_week(machine, form, monday, apply_domain_error(form, error))
+    if record is None:  # nothing to pay (a free machine): confirmed at once
+        flash(_("Booked: %(machine)s.", machine=machine.name), "success")
+        return redirect(url_for("bookings.mine"))
+    return redirect(record.url, 303)
 
 
 @bp.get("/bookings/mine")

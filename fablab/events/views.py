@@ -25,6 +25,8 @@ from fablab.events.labels import (
 from fablab.events.models import Audience, Event, EventKind, EventStatus, Registration
 from fablab.events.services import upcoming_events
 from fablab.extensions import db
+from fablab.payments import seats as paid_seats
+from fablab.payments.views_helpers import return_urls as payment_return_urls
 from fablab.transaction import commit, rollback
 
 bp = Blueprint("events", __name__)
@@ -140,8 +142,25 @@ def register(event_id: int):
         else:
             flash(error.message, "error")
         return render_detail(get_event(event_id), form, error.status)
+    if paid_seats.needs_card(registration, pay_at_desk=request.form.get("pay_at_desk") == "y"):
+        return _pay_seat(registration, form)
     commit()
     return redirect(url_for("events.registered", event_id=event.id, r=registration.status))
+
+
+def _pay_seat(registration, form):
+    """A paid seat: held while its person pays by card (Stripe Checkout)."""
+    success_url, cancel_url = payment_return_urls()
+    try:
+        record = paid_seats.start_seat_checkout(
+            registration, success_url=success_url, cancel_url=cancel_url
+        )
+        commit()
+    except DomainError as error:
+        rollback()
+        flash(error.message, "error")
+        return render_detail(get_event(registration.event_id), form, error.status)
+    return redirect(record.url, 303)
 
 
 @bp.get("/events/<int:event_id>/registered")
