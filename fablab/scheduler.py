@@ -35,6 +35,7 @@ from fablab.bookings import jobs as booking_jobs
 from fablab.calendars import jobs as calendar_jobs
 from fablab.events import jobs as event_jobs
 from fablab.extensions import db
+from fablab.outbox import jobs as outbox_jobs
 from fablab.transaction import rollback
 from fablab.usage import jobs as usage_jobs
 
@@ -48,6 +49,10 @@ class Job(NamedTuple):
     id: str
     func: Callable[[], object]
     interval_seconds: int
+    # Mail has its own worker thread: a long job (monthly invoicing) never holds it up.
+    executor: str = "default"
+    # A job that runs every few seconds logs only the runs that did something.
+    log_idle: bool = True
 
 
 JOBS: list[Job] = [
@@ -60,6 +65,7 @@ JOBS: list[Job] = [
     Job("usage.poll_octoprint", usage_jobs.poll_octoprint, 60),
     Job("usage.close_stale_sessions", usage_jobs.close_stale_sessions_job, 900),
     Job("billing.monthly_invoicing", billing_jobs.monthly_invoicing_job, 3600),
+    Job("mail.send_outbox", outbox_jobs.send_outbox_job, 5, executor="mail", log_idle=False),
 ]
 
 
@@ -147,7 +153,8 @@ def run_job(app: Flask, job: Job) -> object:
             return None
         finally:
             db.session.remove()
-    log.info("job %s done: %s", job.id, result)
+    if result or job.log_idle:
+        log.info("job %s done: %s", job.id, result)
     return result
 
 
@@ -160,7 +167,7 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(
-        executors={"default": ThreadPoolExecutor(1)},
+        executors={"default": ThreadPoolExecutor(1), "mail": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="UTC",
     )
@@ -170,7 +177,8 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
             "interval",
             args=(app, job),
             id=job.id,
-            seconds=job.interval_seconds,
+            seconds=_interval(app, job),
+            executor=job.executor,
             next_run_time=_now(),
         )
     if isinstance(guard, AdvisoryLockGuard):
@@ -182,6 +190,12 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()
+
+
+def _interval(app: Flask, job: Job) -> int:
+    if job.id == "mail.send_outbox":
+        return app.config.get("OUTBOX_INTERVAL_SECONDS", job.interval_seconds)
+    return job.interval_seconds
 
 
 def _watch_lock(scheduler, guard: AdvisoryLockGuard) -> None:

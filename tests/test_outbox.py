@@ -1,0 +1,207 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.bookings_fixtures)
+"""The mail outbox: written with the change, sent by the jobs process over real SMTP.
+
+The mail server is aiosmtpd on loopback (tests/smtp_server.py): stopped, it
+refuses connections like a server that is down; told to, it answers 451
+(try later) or 550 (never) to a recipient.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from flask import template_rendered
+
+from fablab.bookings.services import create_reservation
+from fablab.outbox.jobs import send_due
+from fablab.outbox.models import OutboxMessage
+from fablab.timeutil import utcnow
+from fablab.transaction import commit, rollback
+from tests.bookings_fixtures import NOW, open_lab, paris, printer  # noqa: F401
+from tests.smtp_server import SmtpServer
+
+START, END = paris(2027, 3, 3, 14, 0), paris(2027, 3, 3, 16, 0)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A running SMTP server on loopback, and the app sending to it."""
+    server = SmtpServer()
+    server.start()
+    mailman = app.extensions["mailman"]
+    monkeypatch.setattr(mailman, "backend", "smtp")
+    monkeypatch.setattr(mailman, "server", "127.0.0.1")
+    monkeypatch.setattr(mailman, "port", server.port)
+    monkeypatch.setattr(mailman, "timeout", 5)
+    yield server
+    server.stop()
+
+
+def run_sender(app, at=None) -> dict:
+    """One run of the scheduler's sender, in its own app context, at ``at``."""
+    with app.app_context():
+        try:
+            if at is None:
+                return send_due()
+            with time_machine.travel(at, tick=False):
+                return send_due()
+        finally:
+            from fablab.extensions import db
+
+            db.session.remove()
+
+
+def messages(db) -> list[OutboxMessage]:
+    db.session.rollback()  # a fresh snapshot: the sender wrote from its own session
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_rolled_back_booking_leaves_no_message_and_a_committed_one_exactly_one(
+    db, printer, member
+):
+    create_reservation(machine=printer, user=member, start=START, end=END, now=NOW)
+    rollback()
+    assert messages(db) == []
+
+    create_reservation(machine=printer, user=member, start=START, end=END, now=NOW)
+    commit()
+    (message,) = messages(db)
+    assert (message.recipient, message.kind, message.status) == (
+        member.email,
+        "bookings.confirmed",
+        "pending",
+    )
+
+
+def test_a_booking_answers_201_with_the_mail_server_down_and_its_mail_arrives_later(
+    app, db, client, member, printer, smtp
+):
+    from fablab.accounts.tokens import create_api_token
+
+    _token, secret = create_api_token(user=member)
+    db.session.commit()
+    smtp.stop()
+    rendered = []
+
+    def count(_sender, template, context, **_kw):
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(count, app), time_machine.travel(NOW, tick=True):
+        response = client.post(
+            "/api/v1/reservations",
+            headers={"Authorization": f"Bearer {secret}"},
+            json={"machine_id": printer.id, "start": START.isoformat(), "end": END.isoformat()},
+        )
+    assert response.status_code == 201
+    assert rendered == []  # the request wrote the message unrendered
+
+    first_try = NOW + timedelta(minutes=1)
+    assert run_sender(app, first_try) == {"pending": 1}
+    (message,) = messages(db)
+    assert message.attempts == 1 and "cannot reach the mail server" in message.last_error
+    assert message.next_attempt_at == first_try + timedelta(seconds=30)
+
+    smtp.start()
+    assert run_sender(app, first_try + timedelta(seconds=10)) == {}  # not due yet
+    assert run_sender(app, first_try + timedelta(seconds=31)) == {"sent": 1}
+    assert smtp.mailbox.subjects() == ["Booking confirmed: Prusa MK4"]
+    (message,) = messages(db)
+    assert message.status == "sent" and message.subject == "Booking confirmed: Prusa MK4"
+    assert run_sender(app, first_try + timedelta(minutes=5)) == {}  # sent once
+
+
+def test_a_4xx_answer_is_retried_with_exponential_back_off(app, db, member, smtp):
+    from fablab.mail import queue_mail
+
+    queue_mail(member.email, "Hello", "body")
+    commit()
+    smtp.mailbox.refuse["*"] = "451 4.3.0 Mailbox busy, try later"
+    t0 = utcnow()
+    delays = []
+    at = t0
+    for _ in range(3):
+        assert run_sender(app, at) == {"pending": 1}
+        (message,) = messages(db)
+        delays.append(message.next_attempt_at - at)
+        assert "451" in message.last_error
+        at = message.next_attempt_at
+    assert delays == [timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
+
+    del smtp.mailbox.refuse["*"]
+    assert run_sender(app, at) == {"sent": 1}
+    assert smtp.mailbox.subjects() == ["Hello"]
+    assert messages(db)[0].attempts == 4
+
+
+def test_a_5xx_answer_is_failed_with_its_reason_shown_to_the_manager_who_resends(
+    app, db, login_as, manager, member, smtp
+):
+    from fablab.mail import queue_mail
+
+    queue_mail("nobody@example.org", "Your invoice", "body")
+    queue_mail(member.email, "Welcome", "body")
+    commit()
+    smtp.mailbox.refuse["nobody@example.org"] = "550 5.1.1 No such user here"
+    assert run_sender(app) == {"failed": 1, "sent": 1}
+    assert run_sender(app, utcnow() + timedelta(hours=2)) == {}  # never retried
+
+    client = login_as(manager)
+    page = client.get("/manage/mail?status=failed").get_data(as_text=True)
+    assert "nobody@example.org" in page and "550 5.1.1 No such user here" in page
+    assert member.email not in page
+    found = client.get("/manage/mail?q=NOBODY@").get_data(as_text=True)
+    assert "nobody@example.org" in found and member.email not in found
+
+    failed = next(m for m in messages(db) if m.status == "failed")
+    del smtp.mailbox.refuse["nobody@example.org"]
+    response = client.post(f"/manage/mail/{failed.id}/resend")
+    assert response.status_code == 302
+    assert run_sender(app) == {"sent": 1}
+    assert sorted(smtp.mailbox.subjects()) == ["Welcome", "Your invoice"]
+
+
+def test_members_see_their_own_mails_and_not_the_managers_page(
+    app, db, login_as, member, make_user, smtp
+):
+    from fablab.mail import queue_mail
+
+    queue_mail(member.email, "Booking confirmed: Prusa MK4", "body")
+    queue_mail("someone.else@example.org", "Secret", "body")
+    commit()
+    run_sender(app)
+    client = login_as(member)
+    mine = client.get("/mail/mine").get_data(as_text=True)
+    assert "Booking confirmed: Prusa MK4" in mine and "Secret" not in mine
+    assert client.get("/manage/mail").status_code == 403
+
+
+def test_two_senders_at_once_send_each_message_once(app, db, member, smtp):
+    from fablab.mail import queue_mail
+
+    for n in range(30):
+        queue_mail(member.email, f"Message {n}", "body")
+    commit()
+    smtp.mailbox.delay_seconds = 0.01  # a slow server widens the window for a race
+    start = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def sender():
+        try:
+            start.wait()
+            outcomes.append(run_sender(app))
+        except Exception as error:  # noqa: BLE001  (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(smtp.mailbox.subjects()) == sorted(f"Message {n}" for n in range(30))
+    assert sum(outcome.get("sent", 0) for outcome in outcomes) == 30
+    assert {m.status for m in messages(db)} == {"sent"}
