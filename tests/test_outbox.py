@@ -21,7 +21,7 @@ from fablab.outbox.jobs import send_due
 from fablab.outbox.models import OutboxMessage
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
-from tests.bookings_fixtures import NOW, open_lab, paris, printer  # noqa: F401
+from tests.bookings_fixtures import NOW, book, open_lab, paris, printer  # noqa: F401
 from tests.smtp_server import SmtpServer
 
 START, END = paris(2027, 3, 3, 14, 0), paris(2027, 3, 3, 16, 0)
@@ -205,3 +205,64 @@ def test_two_senders_at_once_send_each_message_once(app, db, member, smtp):
     assert sorted(smtp.mailbox.subjects()) == sorted(f"Message {n}" for n in range(30))
     assert sum(outcome.get("sent", 0) for outcome in outcomes) == 30
     assert {m.status for m in messages(db)} == {"sent"}
+
+
+@pytest.fixture
+def two_in_line(db, printer, make_user, book):
+    """Alice then Bob wait for a slot that has just been freed (no offer made yet)."""
+    from fablab.bookings.services import cancel_reservation
+    from fablab.bookings.waitlist import join_waitlist
+
+    taken = book(printer, make_user(email="first@example.org"), START, END)
+    alice, bob = make_user(email="alice@example.org"), make_user(email="bob@example.org")
+    first = join_waitlist(machine=printer, user=alice, start=START, end=END, now=NOW)
+    second = join_waitlist(machine=printer, user=bob, start=START, end=END, now=NOW)
+    cancel_reservation(reservation=taken, by=taken.user, now=NOW)
+    commit()
+    return first.id, second.id
+
+
+def statuses(db, *entry_ids) -> tuple[str, ...]:
+    from fablab.bookings.waitlist_models import WaitlistEntry
+
+    db.session.rollback()
+    return tuple(db.session.get(WaitlistEntry, entry_id).status for entry_id in entry_ids)
+
+
+def offers_to(smtp) -> list[str]:
+    return [str(m["to"]) for m in smtp.mailbox.received if "slot is free" in str(m["subject"])]
+
+
+def test_an_offer_not_delivered_before_its_deadline_passes_to_the_next_in_line(
+    app, db, smtp, two_in_line
+):
+    from fablab.bookings.jobs import offer_waitlist_job
+
+    smtp.stop()  # the mail server is down for a long while
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        assert offer_waitlist_job() == 1
+    passed_on_at = None
+    for minute in range(2, 31):
+        run_sender(app, NOW + timedelta(minutes=minute))
+        if statuses(db, *two_in_line) == ("lapsed", "offered"):
+            passed_on_at = minute
+            break
+    # The back-off would next try after the 30-minute offer ran out: Bob gets it now.
+    assert passed_on_at is not None and passed_on_at < 30
+    (to_alice,) = [m for m in messages(db) if m.recipient == "alice@example.org"]
+    assert to_alice.status == "failed" and "deadline" in to_alice.last_error
+
+    smtp.start()
+    run_sender(app, NOW + timedelta(minutes=passed_on_at + 2))
+    assert offers_to(smtp) == ["bob@example.org"]
+
+
+def test_an_offer_refused_for_good_passes_on_at_once(app, db, smtp, two_in_line):
+    from fablab.bookings.jobs import offer_waitlist_job
+
+    smtp.mailbox.refuse["alice@example.org"] = "550 5.1.1 Mailbox does not exist"
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        assert offer_waitlist_job() == 1
+    run_sender(app, NOW + timedelta(minutes=1, seconds=5))
+    assert statuses(db, *two_in_line) == ("lapsed", "offered")
+    assert offers_to(smtp) == ["bob@example.org"]
