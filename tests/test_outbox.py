@@ -266,3 +266,34 @@ def test_an_offer_refused_for_good_passes_on_at_once(app, db, smtp, two_in_line)
     run_sender(app, NOW + timedelta(minutes=1, seconds=5))
     assert statuses(db, *two_in_line) == ("lapsed", "offered")
     assert offers_to(smtp) == ["bob@example.org"]
+
+
+def test_the_api_lists_failures_for_managers_and_resends(app, db, client, manager, member, smtp):
+    from fablab.accounts.tokens import create_api_token
+    from fablab.mail import queue_mail
+
+    queue_mail("nobody@example.org", "Your invoice", "body")
+    queue_mail(member.email, "Welcome", "body")
+    commit()
+    smtp.mailbox.refuse["nobody@example.org"] = "550 5.1.1 No such user here"
+    run_sender(app)
+    _t, manager_secret = create_api_token(user=manager)
+    _t, member_secret = create_api_token(user=member)
+    db.session.commit()
+    as_manager = {"Authorization": f"Bearer {manager_secret}"}
+    as_member = {"Authorization": f"Bearer {member_secret}"}
+
+    failed = client.get("/api/v1/outbox?status=failed", headers=as_manager).get_json()
+    (message,) = failed["messages"]
+    assert message["recipient"] == "nobody@example.org" and "550" in message["last_error"]
+    assert client.get("/api/v1/outbox?status=lost", headers=as_manager).status_code == 422
+    assert client.get("/api/v1/outbox", headers=as_member).status_code == 403
+    mine = client.get("/api/v1/me/mails", headers=as_member).get_json()
+    assert [m["subject"] for m in mine] == ["Welcome"]
+
+    del smtp.mailbox.refuse["nobody@example.org"]
+    again = client.post(f"/api/v1/outbox/{message['id']}/resend", headers=as_manager)
+    assert again.status_code == 201 and again.get_json()["status"] == "pending"
+    assert client.post("/api/v1/outbox/999999/resend", headers=as_manager).status_code == 404
+    run_sender(app)
+    assert sorted(smtp.mailbox.subjects()) == ["Welcome", "Your invoice"]

@@ -40,6 +40,7 @@ from fablab.api import (  # noqa: E402,F401
     calendars,
     core,
     events,
+    outbox,
     recurring,
     reservations,
     usage,

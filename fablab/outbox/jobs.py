@@ -24,11 +24,15 @@ def send_due(*, ignore_retry_times: bool = False, budget_seconds: float | None =
         budget_seconds = current_app.config["OUTBOX_SEND_BUDGET_SECONDS"]
     started = time.monotonic()
     outcome: dict[str, int] = {}
+    tried: set[int] = set()  # one attempt per message and run, whatever its retry time
     while time.monotonic() - started < budget_seconds:
-        batch = claim_due(now=utcnow(), limit=BATCH, ignore_retry_times=ignore_retry_times)
+        batch = claim_due(
+            now=utcnow(), limit=BATCH, ignore_retry_times=ignore_retry_times, exclude=tried
+        )
         commit()
         if not batch:
             break
+        tried.update(message.id for message in batch)
         for message in batch:
             status = deliver(message=message, now=utcnow())
             commit()

@@ -7,6 +7,7 @@ so no database lock is held while talking to the mail server.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -29,6 +30,8 @@ from fablab.outbox.rendering import (
     render,
 )
 from fablab.timeutil import utcnow
+
+log = logging.getLogger("fablab.outbox")
 
 _signals = Namespace()
 #: Sent (sender: the message) when a message with a deadline could not be delivered
@@ -75,7 +78,11 @@ def enqueue(
 
 
 def claim_due(
-    *, now: datetime, limit: int = 20, ignore_retry_times: bool = False
+    *,
+    now: datetime,
+    limit: int = 20,
+    ignore_retry_times: bool = False,
+    exclude: set[int] | None = None,
 ) -> list[OutboxMessage]:
     """Mark up to ``limit`` due messages as being sent by this sender, and return them.
 
@@ -87,6 +94,8 @@ def claim_due(
     query = sa.select(OutboxMessage.id).where(OutboxMessage.status == MessageStatus.PENDING.value)
     if not ignore_retry_times:
         query = query.where(OutboxMessage.next_attempt_at <= now)
+    if exclude:
+        query = query.where(OutboxMessage.id.not_in(exclude))
     query = query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -136,12 +145,18 @@ def deliver(*, message: OutboxMessage, now: datetime) -> str:
         mail = _rendered(message)
     except NotRenderable as error:
         return _give_up(message, _("Could not be written: %(reason)s", reason=str(error)), now)
+    except Exception as error:  # noqa: BLE001  (a renderer's bug fails its message, not the job)
+        log.exception("could not render outbox message %s", message.id)
+        return _give_up(message, _("Could not be written: %(reason)s", reason=repr(error)), now)
     try:
         send_email(to=message.recipient, mail=mail)
     except SendFailure as failure:
         if failure.temporary:
             return _retry_later(message, failure.reason, now)
         return _give_up(message, failure.reason, now)
+    except Exception as error:  # noqa: BLE001  (e.g. a header the mail library refuses)
+        log.exception("could not send outbox message %s", message.id)
+        return _give_up(message, repr(error), now)
     message.status = MessageStatus.SENT.value
     message.sent_at = now
     message.claim_token = None
