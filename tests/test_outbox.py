@@ -174,6 +174,7 @@ def test_members_see_their_own_mails_and_not_the_managers_page(
     commit()
     run_sender(app)
     client = login_as(member)
+    assert "/mail/mine" in client.get("/profile").get_data(as_text=True)
     mine = client.get("/mail/mine").get_data(as_text=True)
     assert "Booking confirmed: Prusa MK4" in mine and "Secret" not in mine
     assert client.get("/manage/mail").status_code == 403
