@@ -298,3 +298,26 @@ def test_the_api_lists_failures_for_managers_and_resends(app, db, client, manage
     assert client.post("/api/v1/outbox/999999/resend", headers=as_manager).status_code == 404
     run_sender(app)
     assert sorted(smtp.mailbox.subjects()) == ["Welcome", "Your invoice"]
+
+
+def test_sent_mail_is_forgotten_after_the_keeping_period_and_failures_stay(app, db, smtp):
+    from fablab.mail import queue_mail
+    from fablab.outbox.jobs import send_outbox_job
+
+    queue_mail("old@example.org", "Old news", "body")
+    queue_mail("gone@example.org", "Undeliverable", "body")
+    commit()
+    smtp.mailbox.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    run_sender(app)
+    keep = timedelta(days=app.config["OUTBOX_KEEP_DAYS"])
+
+    def job_at(at):
+        with app.app_context(), time_machine.travel(at, tick=False):
+            try:
+                return send_outbox_job()
+            finally:
+                db.session.remove()
+
+    assert job_at(utcnow() + keep - timedelta(days=1)) == {}
+    assert job_at(utcnow() + keep + timedelta(days=1)) == {"purged": 1}
+    assert [m.recipient for m in messages(db)] == ["gone@example.org"]

@@ -11,7 +11,7 @@ import time
 
 from flask import current_app
 
-from fablab.outbox.services import claim_due, deliver
+from fablab.outbox.services import claim_due, deliver, purge_sent
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
@@ -41,4 +41,10 @@ def send_due(*, ignore_retry_times: bool = False, budget_seconds: float | None =
 
 
 def send_outbox_job() -> dict:
-    return send_due()
+    """The scheduler's job: send what is due, then forget old sent mail."""
+    outcome = send_due()
+    purged = purge_sent(now=utcnow())
+    commit()
+    if purged:
+        outcome["purged"] = purged
+    return outcome

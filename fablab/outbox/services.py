@@ -231,3 +231,15 @@ def resend(*, message: OutboxMessage) -> OutboxMessage:
     )
     db.session.flush()
     return copy
+
+
+def purge_sent(*, now: datetime) -> int:
+    """Forget sent messages older than OUTBOX_KEEP_DAYS (they hold personal data); failed stay."""
+    cutoff = now - timedelta(days=current_app.config["OUTBOX_KEEP_DAYS"])
+    result = db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.status == MessageStatus.SENT.value, OutboxMessage.sent_at < cutoff
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0
