@@ -54,6 +54,14 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_RESET_MAX_AGE = 3600
     WAITLIST_OFFER_MINUTES = int(os.environ.get("WAITLIST_OFFER_MINUTES", "30"))
+    # The outbox (fablab/outbox): how the jobs process sends mail.
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "15"))
+    OUTBOX_INTERVAL_SECONDS = int(os.environ.get("OUTBOX_INTERVAL_SECONDS", "5"))
+    OUTBOX_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", "30"))
+    OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "10"))
+    OUTBOX_SEND_BUDGET_SECONDS = int(os.environ.get("OUTBOX_SEND_BUDGET_SECONDS", "50"))
+    OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "180"))
     USAGE_AUTO_CLOSE_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_HOURS", "12"))
     USAGE_AUTO_CLOSE_PRINT_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_PRINT_HOURS", "72"))
     USAGE_OCTOPRINT_DEFAULT_EMAIL = os.environ.get("USAGE_OCTOPRINT_DEFAULT_EMAIL") or None

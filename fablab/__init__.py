@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from fablab.events.views import bp as events_bp
     from fablab.machines.views import bp as machines_bp
     from fablab.main import bp as main_bp
+    from fablab.outbox.views import bp as outbox_bp
     from fablab.payments.web import bp as payments_bp
     from fablab.usage.views import bp as usage_bp
 
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         usage_bp,
         billing_bp,
         payments_bp,
+        outbox_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,17 +1,37 @@
-"""Outgoing e-mail. Messages are queued during a request and sent after commit.
+"""Outgoing e-mail, through the outbox (fablab/outbox).
 
-Without MAIL_SERVER, the ``LogEmailBackend`` writes every message to the log.
+``queue_mail`` writes the message into the current transaction: it exists
+exactly when the change that causes it commits, and the jobs process sends it
+(``mail.send_outbox``), retrying when the mail server is down. Nothing is sent
+inside a request. ``queue_unrendered`` stores a message to be written at send
+time, in the recipient's language, by a renderer its domain registered.
+
+Without MAIL_SERVER, the ``LogEmailBackend`` writes every message to the log
+(from the jobs process).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from flask import current_app, g
-from flask_babel import force_locale
-from flask_mailman import EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
+
+from fablab.outbox.rendering import Attachment, RenderedMail, in_locale, register_renderer
+from fablab.outbox.services import enqueue
+
+__all__ = [
+    "Attachment",
+    "LogEmailBackend",
+    "RenderedMail",
+    "discard_queued_mail",
+    "queue_mail",
+    "queue_unrendered",
+    "register_renderer",
+    "render_in_locale",
+    "send_queued_mail",
+]
 
 log = logging.getLogger("fablab.mail")
 
@@ -32,49 +52,40 @@ class LogEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-@dataclass
-class Attachment:
-    filename: str
-    content: bytes | str
-    mimetype: str
-
-
-@dataclass
-class OutgoingMail:
-    to: str
-    subject: str
-    body: str
-    attachments: list[Attachment] = field(default_factory=list)
-
-
 def queue_mail(
     to: str, subject: str, body: str, attachments: list[Attachment] | None = None
 ) -> None:
-    """Queue a message to be sent once the current request or job has committed."""
-    g.setdefault("outgoing_mail", []).append(OutgoingMail(to, subject, body, attachments or []))
+    """Write a rendered message into the current transaction; the jobs process sends it."""
+    enqueue(to=to, subject=str(subject), body=str(body), attachments=attachments)
+
+
+def queue_unrendered(
+    *,
+    to: str,
+    kind: str,
+    params: dict[str, Any],
+    locale: str | None = None,
+    deadline: datetime | None = None,
+) -> None:
+    """Write a message the sender renders later with the renderer registered for ``kind``.
+
+    ``params`` must be JSON (ids and the values as of now); ``deadline`` marks a
+    time-limited message, which is failed (and its domain told) when it cannot
+    be delivered before then.
+    """
+    enqueue(to=to, kind=kind, params=params, locale=locale, deadline=deadline)
 
 
 def discard_queued_mail() -> None:
-    g.pop("outgoing_mail", None)
+    """Kept for callers of the old API: a rollback now discards the messages with the change."""
 
 
 def send_queued_mail() -> int:
-    """Send what was queued. Call after a successful commit."""
-    queued: list[OutgoingMail] = g.pop("outgoing_mail", [])
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    for item in queued:
-        message = EmailMessage(item.subject, item.body, sender, [item.to])
-        for attachment in item.attachments:
-            message.attach(attachment.filename, attachment.content, attachment.mimetype)
-        try:
-            message.send()
-        except OSError:
-            # A mail server that is down must not undo what was committed.
-            log.exception("could not send mail to %s", item.to)
-    return len(queued)
+    """Kept for callers of the old API: the jobs process sends the committed messages."""
+    return 0
 
 
 def render_in_locale(locale: str, render, *args, **kwargs):
     """Render a message in the recipient's language."""
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with in_locale(locale):
         return render(*args, **kwargs)

@@ -14,6 +14,7 @@ from fablab.machines.models import (
     Qualification,
     UserQualification,
 )
+from fablab.outbox import models as outbox_models  # noqa: F401
 from fablab.payments import models as payments_models  # noqa: F401
 from fablab.payments import offer_models  # noqa: F401
 from fablab.usage import models as usage_models  # noqa: F401

@@ -35,6 +35,7 @@ from fablab.bookings import jobs as booking_jobs
 from fablab.calendars import jobs as calendar_jobs
 from fablab.events import jobs as event_jobs
 from fablab.extensions import db
+from fablab.outbox import jobs as outbox_jobs
 from fablab.payments import jobs as payment_jobs
 from fablab.payments import offer_jobs
 from fablab.transaction import rollback
@@ -50,6 +51,10 @@ class Job(NamedTuple):
     id: str
     func: Callable[[], object]
     interval_seconds: int
+    # Mail has its own worker thread: a long job (monthly invoicing) never holds it up.
+    executor: str = "default"
+    # A job that runs every few seconds logs only the runs that did something.
+    log_idle: bool = True
 
 
 JOBS: list[Job] = [
@@ -69,6 +74,7 @@ JOBS: list[Job] = [
     Job("offer.expire_memberships", offer_jobs.expire_memberships_job, 3600),
     Job("offer.membership_reminders", offer_jobs.membership_reminders_job, 3600),
     Job("offer.expire_packs", offer_jobs.expire_packs_job, 3600),
+    Job("mail.send_outbox", outbox_jobs.send_outbox_job, 5, executor="mail", log_idle=False),
 ]
 
 
@@ -156,7 +162,8 @@ def run_job(app: Flask, job: Job) -> object:
             return None
         finally:
             db.session.remove()
-    log.info("job %s done: %s", job.id, result)
+    if result or job.log_idle:
+        log.info("job %s done: %s", job.id, result)
     return result
 
 
@@ -169,7 +176,7 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(
-        executors={"default": ThreadPoolExecutor(1)},
+        executors={"default": ThreadPoolExecutor(1), "mail": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="UTC",
     )
@@ -179,7 +186,8 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
             "interval",
             args=(app, job),
             id=job.id,
-            seconds=job.interval_seconds,
+            seconds=_interval(app, job),
+            executor=job.executor,
             next_run_time=_now(),
         )
     if isinstance(guard, AdvisoryLockGuard):
@@ -191,6 +199,12 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     scheduler.start()
+
+
+def _interval(app: Flask, job: Job) -> int:
+    if job.id == "mail.send_outbox":
+        return app.config.get("OUTBOX_INTERVAL_SECONDS", job.interval_seconds)
+    return job.interval_seconds
 
 
 def _watch_lock(scheduler, guard: AdvisoryLockGuard) -> None:

@@ -1,22 +1,22 @@
-"""The edge commits: one commit per request or job, then queued mail goes out."""
+"""The edge commits: one commit per request or job.
+
+Mail is written into the outbox inside the same transaction (fablab/mail.py),
+so it is committed or rolled back with the change; the jobs process sends it.
+"""
 
 from __future__ import annotations
 
 from fablab.extensions import db
-from fablab.mail import discard_queued_mail, send_queued_mail
 
 
 def commit() -> None:
-    """Commit the unit of work, then send the mail it queued."""
+    """Commit the unit of work (and the mail it wrote into the outbox)."""
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        discard_queued_mail()
         raise
-    send_queued_mail()
 
 
 def rollback() -> None:
     db.session.rollback()
-    discard_queued_mail()

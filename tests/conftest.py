@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 import sqlalchemy as sa
@@ -319,9 +319,73 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+class SentMail(Sequence):
+    """The mails sent so far, as the jobs process would have sent them by now.
+
+    Mail is written into the outbox table with the change that causes it and
+    sent by the scheduler. Here the sender runs, in its own app context and
+    session as the scheduler does, whenever the list is read while the test's
+    session holds no uncommitted work (its read-only transaction is ended
+    first, so it sees what the sender did; uncommitted mail is never sent).
+    Retry times are not waited for: the back-off tests run the sender themselves.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.mailman = app.extensions["mailman"]
+        session = _db.session()
+        sa.event.listen(session, "after_flush", self._wrote)
+        sa.event.listen(session, "after_transaction_end", self._ended)
+        self.mailman.outbox = []
+        self.sent()  # mail committed before the test looks (fixtures' set-up) went out then
+        self.mailman.outbox = []
+
+    @staticmethod
+    def _wrote(session, _context):
+        session.info["sent_mail_wrote"] = True
+
+    @staticmethod
+    def _ended(session, transaction):
+        if transaction.parent is None:
+            session.info.pop("sent_mail_wrote", None)
+
+    def _send(self) -> None:
+        from fablab.outbox.jobs import send_due
+
+        with self.app.app_context():
+            try:
+                send_due(ignore_retry_times=True)
+            finally:
+                _db.session.remove()
+
+    def sent(self) -> list:
+        session = _db.session()
+        busy = session.new or session.dirty or session.deleted
+        if not busy and not session.info.get("sent_mail_wrote"):
+            session.rollback()  # a read-only transaction: nothing lost, a fresh snapshot
+            self._send()
+        return self.mailman.outbox
+
+    def __getitem__(self, index):
+        return self.sent()[index]
+
+    def __len__(self) -> int:
+        return len(self.sent())
+
+    def __iter__(self):
+        return iter(list(self.sent()))
+
+    def __eq__(self, other) -> bool:
+        return self.sent() == other
+
+    def clear(self) -> None:
+        self.sent().clear()
+
+    def __repr__(self) -> str:
+        return f"SentMail({self.mailman.outbox!r})"
+
+
 @pytest.fixture
 def outbox(app):
-    """The mails sent during the test (flask-mailman's locmem backend)."""
-    mailman = app.extensions["mailman"]
-    mailman.outbox = []
-    return mailman.outbox
+    """The mails sent during the test (the outbox, sent through flask-mailman's locmem backend)."""
+    return SentMail(app)

@@ -42,6 +42,7 @@ from fablab.api import (  # noqa: E402,F401
     core,
     events,
     offer,
+    outbox,
     payments,
     recurring,
     reservations,

@@ -1,9 +1,16 @@
-"""Booking e-mails, in the recipient's language, queued until the edge commits.
+"""Booking e-mails, in the recipient's language, written into the outbox with the change.
 
-Confirmation and cancellation carry the booking as an .ics attachment (the
-cancellation with STATUS:CANCELLED and a higher SEQUENCE, so calendar clients
-remove it). The functions only queue mail: nothing is sent when the request
-or job rolls back.
+The booking path only stores what the mail is about (the reservation's id and
+its times, status and sequence as of now) with ``queue_unrendered``; the
+jobs process renders the text and the .ics when it sends, so a request never
+renders mail. Confirmation and cancellation carry the booking as an .ics
+attachment (the cancellation with STATUS:CANCELLED and a higher SEQUENCE, so
+calendar clients remove it). Nothing is written when the request or job rolls
+back.
+
+A waitlist offer carries its deadline: when it cannot be delivered in time
+(or the address refuses it for good), the offer lapses at once and the slot
+is offered to the next in line.
 
 ``connect_signals()`` subscribes them to the booking services' signals, so
 every booking made anywhere (web, API, waitlist claim) sends its mail without
@@ -16,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlparse
 
 from flask import current_app, g, render_template
@@ -26,14 +34,20 @@ from werkzeug.routing import BuildError
 from fablab.accounts.models import User
 from fablab.bookings.ics import reservation_ics, reservations_ics
 from fablab.bookings.models import Reservation, ReservationStatus
-from fablab.bookings.waitlist_models import WaitlistEntry
+from fablab.bookings.waitlist import offer_freed_slots
+from fablab.bookings.waitlist_models import WaitlistEntry, WaitlistStatus
+from fablab.extensions import db
 from fablab.machines.settings import get_settings
-from fablab.mail import Attachment, queue_mail, render_in_locale
+from fablab.mail import Attachment, RenderedMail, queue_unrendered, register_renderer
+from fablab.outbox.rendering import NotRenderable
 
 log = logging.getLogger("fablab.bookings.notifications")
 
 ICS_MIMETYPE = "text/calendar; charset=utf-8"
 MY_BOOKINGS_ENDPOINTS = ("bookings.my_bookings", "bookings.mine", "bookings.index")
+# What a booking mail shows of the reservation, as of when the mail was written.
+SNAPSHOT_TIMES = ("start_at", "end_at", "updated_at")
+SNAPSHOT_VALUES = ("status", "sequence", "cancel_reason")
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -74,42 +88,84 @@ def notifications_suppressed() -> Iterator[None]:
         g.booking_mail_suppressed = previous
 
 
-def _mail(
+def snapshot(reservation: Reservation) -> dict[str, Any]:
+    """The reservation's id and what its mail shows, as JSON."""
+    values: dict[str, Any] = {"id": reservation.id}
+    for name in SNAPSHOT_TIMES:
+        moment = getattr(reservation, name)
+        values[name] = moment.isoformat() if moment else None
+    for name in SNAPSHOT_VALUES:
+        values[name] = getattr(reservation, name)
+    return values
+
+
+class ReservationAsOf:
+    """A reservation as it was when its mail was written; the rest (machine…) as it is."""
+
+    def __init__(self, reservation: Reservation, values: dict[str, Any]):
+        self._reservation = reservation
+        self._values = {
+            name: datetime.fromisoformat(values[name]) if values.get(name) else None
+            for name in SNAPSHOT_TIMES
+        } | {name: values.get(name) for name in SNAPSHOT_VALUES}
+
+    def __getattr__(self, name: str):
+        if name in self._values:
+            return self._values[name]
+        return getattr(self._reservation, name)
+
+
+def _as_of(values: dict[str, Any]) -> ReservationAsOf:
+    reservation = db.session.get(Reservation, values["id"])
+    if reservation is None:
+        raise NotRenderable(f"booking {values['id']} no longer exists")
+    return ReservationAsOf(reservation, values)
+
+
+def _queue(user: User, kind: str, deadline: datetime | None = None, **params) -> None:
+    queue_unrendered(to=user.email, kind=kind, params=params, locale=user.locale, deadline=deadline)
+
+
+def _render(
     user: User,
-    subject: Callable[[], str],
+    subject: str,
     template: str,
     attachment: Callable[[], bytes] | None = None,
     **context,
-) -> None:
-    def render() -> tuple[str, str, bytes | None]:
-        body = render_template(
-            template,
-            user=user,
-            bookings_url=my_bookings_url(),
-            no_show_minutes=get_settings().no_show_after_minutes,
-            when=when,
-            hour=hour,
-            **context,
-        )
-        return str(subject()), body, attachment() if attachment else None
-
-    title, body, ics = render_in_locale(user.locale, render)
-    attachments = [Attachment("booking.ics", ics, ICS_MIMETYPE)] if ics else []
-    queue_mail(user.email, title, body, attachments)
+) -> RenderedMail:
+    body = render_template(
+        template,
+        user=user,
+        bookings_url=my_bookings_url(),
+        no_show_minutes=get_settings().no_show_after_minutes,
+        when=when,
+        hour=hour,
+        **context,
+    )
+    attachments = [Attachment("booking.ics", attachment(), ICS_MIMETYPE)] if attachment else []
+    return RenderedMail(str(subject), body, attachments)
 
 
 def notify_confirmed(reservation: Reservation, *, moved: bool = False) -> None:
     """Confirmation (or new times after a move) with the booking as .ics."""
+    _queue(reservation.user, "bookings.confirmed", reservation=snapshot(reservation), moved=moved)
+
+
+def render_confirmed(params: dict[str, Any]) -> RenderedMail:
+    reservation = _as_of(params["reservation"])
     machine = reservation.machine.name
-    _mail(
+    subject = (
+        _("Booking changed: %(machine)s", machine=machine)
+        if params.get("moved")
+        else _("Booking confirmed: %(machine)s", machine=machine)
+    )
+    return _render(
         reservation.user,
-        (lambda: _("Booking changed: %(machine)s", machine=machine))
-        if moved
-        else (lambda: _("Booking confirmed: %(machine)s", machine=machine)),
+        subject,
         "bookings/mail/confirmed.txt",
         lambda: reservation_ics(reservation),
         reservation=reservation,
-        moved=moved,
+        moved=params.get("moved", False),
     )
 
 
@@ -117,11 +173,19 @@ def notify_series_confirmed(reservations: Sequence[Reservation]) -> None:
     """One mail for the booked occurrences of a recurring series, one .ics for all."""
     if not reservations:
         return
+    _queue(
+        reservations[0].user,
+        "bookings.series_confirmed",
+        reservations=[snapshot(r) for r in reservations],
+    )
+
+
+def render_series_confirmed(params: dict[str, Any]) -> RenderedMail:
+    reservations = [_as_of(values) for values in params["reservations"]]
     first = reservations[0]
-    machine = first.machine.name
-    _mail(
+    return _render(
         first.user,
-        lambda: _("Weekly bookings confirmed: %(machine)s", machine=machine),
+        _("Weekly bookings confirmed: %(machine)s", machine=first.machine.name),
         "bookings/mail/series_confirmed.txt",
         lambda: reservations_ics(reservations),
         reservations=reservations,
@@ -131,13 +195,18 @@ def notify_series_confirmed(reservations: Sequence[Reservation]) -> None:
 
 def notify_cancelled(reservation: Reservation) -> None:
     """Cancellation (or no-show release) with an .ics that removes the event."""
+    _queue(reservation.user, "bookings.cancelled", reservation=snapshot(reservation))
+
+
+def render_cancelled(params: dict[str, Any]) -> RenderedMail:
+    reservation = _as_of(params["reservation"])
     machine = reservation.machine.name
     no_show = reservation.status == ReservationStatus.NO_SHOW.value
-    _mail(
+    return _render(
         reservation.user,
-        (lambda: _("Booking released: %(machine)s", machine=machine))
+        _("Booking released: %(machine)s", machine=machine)
         if no_show
-        else (lambda: _("Booking cancelled: %(machine)s", machine=machine)),
+        else _("Booking cancelled: %(machine)s", machine=machine),
         "bookings/mail/cancelled.txt",
         lambda: reservation_ics(reservation),
         reservation=reservation,
@@ -146,24 +215,60 @@ def notify_cancelled(reservation: Reservation) -> None:
 
 
 def notify_reminder(reservation: Reservation) -> None:
-    machine = reservation.machine.name
-    _mail(
+    _queue(reservation.user, "bookings.reminder", reservation=snapshot(reservation))
+
+
+def render_reminder(params: dict[str, Any]) -> RenderedMail:
+    reservation = _as_of(params["reservation"])
+    return _render(
         reservation.user,
-        lambda: _("Reminder: your booking of %(machine)s", machine=machine),
+        _("Reminder: your booking of %(machine)s", machine=reservation.machine.name),
         "bookings/mail/reminder.txt",
         reservation=reservation,
     )
 
 
 def notify_waitlist_offer(entry: WaitlistEntry) -> None:
-    machine = entry.machine.name
-    _mail(
+    """The offer, valid until ``offer_expires_at``: undelivered by then, it passes on."""
+    _queue(
+        entry.user, "bookings.waitlist_offer", deadline=entry.offer_expires_at, entry_id=entry.id
+    )
+
+
+def render_waitlist_offer(params: dict[str, Any]) -> RenderedMail:
+    entry = db.session.get(WaitlistEntry, params["entry_id"])
+    if entry is None:
+        raise NotRenderable(f"waitlist entry {params['entry_id']} no longer exists")
+    return _render(
         entry.user,
-        lambda: _("A slot is free: %(machine)s", machine=machine),
+        _("A slot is free: %(machine)s", machine=entry.machine.name),
         "bookings/mail/waitlist_offer.txt",
         entry=entry,
         claim_url=external_url("booking_ops.waitlist_claim", entry_id=entry.id),
     )
+
+
+def pass_undelivered_offer(message, *, now: datetime, **_kw) -> None:
+    """An offer its member could not be told about in time lapses now; the next is offered."""
+    if message.kind != "bookings.waitlist_offer":
+        return
+    entry = db.session.get(WaitlistEntry, (message.params or {}).get("entry_id"))
+    if entry is None or entry.status != WaitlistStatus.OFFERED.value:
+        return
+    entry.status = WaitlistStatus.LAPSED.value
+    db.session.flush()
+    for offer in offer_freed_slots(now=now):
+        notify_waitlist_offer(offer)
+
+
+for _kind, _renderer in (
+    ("bookings.confirmed", render_confirmed),
+    ("bookings.series_confirmed", render_series_confirmed),
+    ("bookings.cancelled", render_cancelled),
+    ("bookings.reminder", render_reminder),
+    ("bookings.waitlist_offer", render_waitlist_offer),
+):
+    register_renderer(_kind, _renderer)
 
 
 def _safely(send: Callable[[], None]) -> None:
@@ -193,7 +298,9 @@ def _on_moved(_sender=None, *, reservation: Reservation, **_kw) -> None:
 def connect_signals() -> None:
     """Send the booking mails whenever the booking services create, cancel or move."""
     from fablab.bookings import services
+    from fablab.outbox.services import message_undeliverable
 
     services.reservation_created.connect(_on_created)
     services.reservation_cancelled.connect(_on_cancelled)
     services.reservation_moved.connect(_on_moved)
+    message_undeliverable.connect(pass_undelivered_offer)
