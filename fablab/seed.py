@@ -19,6 +19,7 @@ from fablab.machines.models import (
     Qualification,
 )
 from fablab.machines.settings import get_settings
+from fablab.reports.demo import seed_report_history
 from fablab.usage.seed import seed_usage
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105
@@ -158,5 +159,6 @@ def seed_demo() -> None:
     db.session.flush()
     seed_events()
     seed_usage()
+    seed_report_history()  # a year of billed history, before today's demo invoice
     seed_billing()
     seed_bookings()
