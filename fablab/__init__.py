@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from fablab.events.views import bp as events_bp
     from fablab.machines.views import bp as machines_bp
     from fablab.main import bp as main_bp
+    from fablab.reports.views import bp as reports_bp
     from fablab.usage.views import bp as usage_bp
 
     for blueprint in (
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         bookings_bp,
         usage_bp,
         billing_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -41,6 +41,7 @@ from fablab.api import (  # noqa: E402,F401
     core,
     events,
     recurring,
+    reports,
     reservations,
     usage,
 )

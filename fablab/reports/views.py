@@ -1,0 +1,192 @@
+"""The manager's reports: the dashboard, its exports and the funder report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+
+from fablab.accounts.auth import manager_required
+from fablab.machines.settings import get_settings
+from fablab.reports import charts, exports
+from fablab.reports.funder import funder_pdf as funder_report_pdf
+from fablab.reports.funder import key_figures
+from fablab.reports.labels import (
+    EVENT_KIND_LABELS,
+    PERIOD_LABELS,
+    PRODUCT_LABELS,
+    SEGMENT_LABELS,
+    TABLE_LABELS,
+    label,
+)
+from fablab.reports.periods import (
+    KINDS,
+    Period,
+    PeriodError,
+    custom_period,
+    parse_day,
+    period_of,
+)
+from fablab.reports.summary import comparison, summary
+from fablab.timeutil import to_local, utcnow
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+@bp.app_context_processor
+def inject_report_helpers():
+    return {
+        "report_label": label,
+        "PRODUCT_LABELS": PRODUCT_LABELS,
+        "SEGMENT_LABELS": SEGMENT_LABELS,
+        "EVENT_KIND_LABELS": EVENT_KIND_LABELS,
+    }
+
+
+def chosen_period() -> tuple[str, Period, list[str]]:
+    """The period asked for in the query string; today's month by default.
+
+    Bad input falls back to the current month with a message (a report page never fails).
+    """
+    kind = request.args.get("period", "month")
+    today = to_local(utcnow()).date()
+    errors: list[str] = []
+    if kind not in KINDS:
+        kind = "month"
+    try:
+        if kind == "custom":
+            start = parse_day(request.args.get("start"), "start")
+            end = parse_day(request.args.get("end"), "end")
+            return kind, custom_period(start, end), errors
+        anchor = request.args.get("date")
+        day = parse_day(anchor, "date") if anchor else today
+        return kind, period_of(kind, min(max(day, date(2000, 1, 1)), date(2099, 12, 31))), errors
+    except PeriodError as error:
+        errors.append(error.message)
+        return "month", period_of("month", today), errors
+
+
+def period_args(kind: str, period: Period) -> dict:
+    if kind == "custom":
+        return {"period": kind, "start": period.start.isoformat(), "end": period.end.isoformat()}
+    return {"period": kind, "date": period.start.isoformat()}
+
+
+def _charts(figures: dict) -> dict:
+    segments = [(key, label(SEGMENT_LABELS, key)) for key in figures["revenue_by_segment"]]
+    return {
+        "months": charts.stacked_columns(
+            figures["revenue_by_month"],
+            segments,
+            title=_("Revenue by month"),
+            line_key="cash_cents",
+        ),
+        "segments": charts.bars(
+            [(label(SEGMENT_LABELS, k), v) for k, v in figures["revenue_by_segment"].items()],
+            title=_("Revenue by customer segment"),
+            width=420,
+        ),
+        "products": charts.bars(
+            [(label(PRODUCT_LABELS, k), v) for k, v in figures["revenue_by_product"].items()],
+            title=_("Revenue by product"),
+            width=420,
+        ),
+        "machines": charts.bars(
+            list(figures["revenue_by_machine"].items()), title=_("Revenue by machine")
+        ),
+    }
+
+
+@bp.get("/")
+@manager_required
+def dashboard():
+    kind, period, errors = chosen_period()
+    figures = summary(period)
+    heat = figures["heat_map"]
+    top = max((max(day) for day in heat), default=0)
+    return render_template(
+        "reports/dashboard.html",
+        kind=kind,
+        period=period,
+        args=period_args(kind, period),
+        previous_args=period_args(kind, period.previous()) if kind != "custom" else None,
+        next_args=period_args(kind, Period(period.end, period.end)) if kind != "custom" else None,
+        period_labels=PERIOD_LABELS,
+        errors=errors,
+        s=figures,
+        compare=comparison(period),
+        charts=_charts(figures),
+        heat_top=top,
+        heat_hours=_heat_hours(heat),
+        heat_colour=charts.heat_colour,
+        tables=TABLE_LABELS,
+    )
+
+
+def _heat_hours(grid: list[list[float]]) -> range:
+    """The hours of the day worth a column: those with bookings, at least 9:00–18:00."""
+    busy = [hour for day in grid for hour, value in enumerate(day) if value]
+    return range(min([9, *busy]), max([18, *busy]) + 1)
+
+
+@bp.get("/export/<name>.<fmt>")
+@manager_required
+def export(name: str, fmt: str):
+    """One table as CSV, or every table as one XLSX workbook (``name`` = ``all``)."""
+    if fmt not in ("csv", "xlsx") or (name not in exports.TABLES and name != "all"):
+        abort(404)
+    kind, period, _errors = chosen_period()
+    figures = summary(period)
+    stem = f"fablab-{name}-{period.start.isoformat()}-{period.end.isoformat()}"
+    if fmt == "csv":
+        if name == "all":
+            abort(404)
+        body = exports.as_csv(exports.table(name, figures))
+        return Response(body, mimetype="text/csv", headers=_attachment(f"{stem}.csv"))
+    names = list(exports.TABLES) if name == "all" else [name]
+    book = exports.as_xlsx({n: exports.table(n, figures) for n in names})
+    return Response(
+        book,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=_attachment(f"{stem}.xlsx"),
+    )
+
+
+def _attachment(filename: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@bp.get("/funder")
+@manager_required
+def funder():
+    """One printable page with the figures the regional call asks for."""
+    kind, period, _errors = chosen_period()
+    figures = summary(period)
+    segments = [(label(SEGMENT_LABELS, k), v) for k, v in figures["revenue_by_segment"].items()]
+    return render_template(
+        "reports/funder.html",
+        period=period,
+        s=figures,
+        args=period_args(kind, period),
+        figures=key_figures(figures),
+        segments_chart=charts.bars(segments, title=_("Revenue by customer segment")),
+    )
+
+
+@bp.get("/funder.pdf")
+@manager_required
+def funder_pdf():
+    """The funder report as a PDF, in French (default) or English (``lang=en``)."""
+    kind, period, _errors = chosen_period()
+    locale = request.args.get("lang", "fr") if request.args.get("lang") in ("fr", "en") else "fr"
+    body = funder_report_pdf(summary(period), period, get_settings().name, locale)
+    name = f"funder-report-{period.start.isoformat()}-{period.end.isoformat()}.pdf"
+    return Response(body, mimetype="application/pdf", headers=_attachment(name))
+
+
+def export_url(name: str, fmt: str, args: dict) -> str:
+    return url_for("reports.export", name=name, fmt=fmt, **args)
+
+
+bp.add_app_template_global(export_url, "report_export_url")
