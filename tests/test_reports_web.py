@@ -187,4 +187,4 @@ def test_cli_summary_exports_and_funder_pdf(app, history, tmp_path):
     assert result.exit_code == 0, result.output
     assert "205,00" in pdf_text(pdf.read_bytes())
     bad = runner.invoke(args=["reports", "summary", "--start", "2026-12-01", "--end", "2026-11-01"])
-    assert bad.exit_code != 0 and "after the start" in bad.output
+    assert bad.exit_code != 0 and "La fin doit être après le début" in bad.output  # lab default: fr

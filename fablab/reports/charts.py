@@ -16,7 +16,7 @@ def bars(
     items: list[tuple[str, float]], *, title: str, money: bool = True, width: int = 640
 ) -> Markup:
     """Horizontal bars, one per (label, value), scaled to the largest."""
-    row, label_w = 26, min(200, width // 3)
+    row, label_w = 26, min(200, int(width * 0.4))
     top = max((value for _, value in items), default=0) or 1
     height = row * max(len(items), 1) + 8
     parts = [

@@ -112,6 +112,7 @@ def cohorts(period: Period, horizon: int = 6) -> list[dict]:
         months_of.setdefault(key, set()).add(int(y) * 12 + int(m) - 1)
     first_month = period.start.year * 12 + period.start.month - 1
     last_month = (period.end.year * 12 + period.end.month - 1) - (period.end.day == 1)
+    latest = max((max(m) for m in months_of.values()), default=first_month)
     table: dict[int, list[set]] = {}
     for key, months in months_of.items():
         first = min(months)
@@ -124,7 +125,10 @@ def cohorts(period: Period, horizon: int = 6) -> list[dict]:
         {
             "cohort": date(index // 12, index % 12 + 1, 1).strftime("%Y-%m"),
             "customers": len(sets[0]),
-            "retained": [len(s) for s in sets[1:]],
+            # None: that month is not over yet (nothing invoiced after ``latest``).
+            "retained": [
+                len(s) if index + k <= latest else None for k, s in enumerate(sets[1:], start=1)
+            ],
         }
         for index, sets in sorted(table.items())
     ]

@@ -25,6 +25,7 @@ from fablab.billing.payments import record_payment
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.extensions import db
 from fablab.machines.models import Machine
+from fablab.reports.demo_events import seed_past_events
 from fablab.reports.periods import Period, period_of
 from fablab.timeutil import local_to_utc, to_local, utcnow
 from fablab.usage.models import UsageSession, UsageStatus
@@ -174,7 +175,9 @@ def seed_report_history(months: int = 12) -> None:
     for index, month in enumerate(history):
         if month.start.month == 1 or index == 0:
             _memberships(customers, month)
-        _month_of_activity(month, machines, customers, rng)
+        # Customers join one after another, so cohorts and new companies show.
+        joined = customers[: 2 + index]
+        _month_of_activity(month, machines, joined, rng)
         invoices = _bill(month, rng)
         if index == len(history) - 3 and invoices:
             with mock.patch.object(
@@ -183,6 +186,7 @@ def seed_report_history(months: int = 12) -> None:
                 return_value=local_to_utc(month.end + timedelta(days=9), time(10)),
             ):
                 issue_credit_note(invoice=invoices[0], reason="Erreur de tarif (démo)")
+    seed_past_events(history, rng)
     db.session.flush()
 
 

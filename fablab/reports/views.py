@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 
 from fablab.accounts.auth import manager_required
@@ -42,6 +43,22 @@ def inject_report_helpers():
         "SEGMENT_LABELS": SEGMENT_LABELS,
         "EVENT_KIND_LABELS": EVENT_KIND_LABELS,
     }
+
+
+@bp.app_template_filter("ratio")
+def ratio_filter(value: float | None) -> str:
+    """0.1234 -> '12.3 %' (or '12,3 %' in French); None (nothing to divide by) -> '—'."""
+    return "—" if value is None else format_percent(value, "#,##0.0 %")
+
+
+@bp.app_template_filter("decimal")
+def decimal_filter(value: float | None) -> str:
+    return "—" if value is None else format_decimal(round(value, 1), "#,##0.#")
+
+
+@bp.app_template_filter("isodate")
+def isodate_filter(value: str | None) -> str:
+    return format_date(date.fromisoformat(value), "short") if value else "—"
 
 
 def chosen_period() -> tuple[str, Period, list[str]]:
