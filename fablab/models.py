@@ -14,6 +14,7 @@ from fablab.machines.models import (
     Qualification,
     UserQualification,
 )
+from fablab.reports import models as report_models  # noqa: F401
 from fablab.usage import models as usage_models  # noqa: F401
 
 __all__ = [

@@ -38,6 +38,7 @@ def revenue_lines():
         sa.select(
             line.id.label("line_id"),
             line.amount_excl_cents.label("amount"),
+            line.quantity_milli.label("quantity_milli"),
             Invoice.id.label("document_id"),
             Invoice.issue_date.label("issue_date"),
             Invoice.company_id.label("company_id"),
@@ -66,6 +67,7 @@ def revenue_lines():
     return (
         sa.select(
             base.c.amount,
+            base.c.quantity_milli,
             base.c.document_id,
             base.c.issue_date,
             base.c.company_id,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from fablab.accounts.auth import manager_required
+from fablab.errors import DomainError
+from fablab.extensions import db
 from fablab.machines.settings import get_settings
 from fablab.reports import charts, exports
+from fablab.reports.forms import ScenarioForm
 from fablab.reports.funder import funder_pdf as funder_report_pdf
 from fablab.reports.funder import key_figures
 from fablab.reports.labels import (
@@ -21,6 +25,7 @@ from fablab.reports.labels import (
     TABLE_LABELS,
     label,
 )
+from fablab.reports.models import PricingScenario
 from fablab.reports.periods import (
     KINDS,
     Period,
@@ -29,8 +34,10 @@ from fablab.reports.periods import (
     parse_day,
     period_of,
 )
+from fablab.reports.scenarios import delete_scenario, list_scenarios, replay, save_scenario
 from fablab.reports.summary import comparison, summary
 from fablab.timeutil import to_local, utcnow
+from fablab.transaction import commit, rollback
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -207,3 +214,45 @@ def export_url(name: str, fmt: str, args: dict) -> str:
 
 
 bp.add_app_template_global(export_url, "report_export_url")
+
+
+@bp.route("/scenarios", methods=["GET", "POST"])
+@manager_required
+def scenarios():
+    """Saved pricing scenarios replayed on the period's actual sales, side by side."""
+    kind, period, errors = chosen_period()
+    form = ScenarioForm()
+    if form.validate_on_submit():
+        try:
+            scenario = save_scenario(values=form.values(), by=current_user)
+        except DomainError as error:
+            rollback()
+            field = getattr(form, error.field or "", None)
+            (field.errors.append if field is not None else errors.append)(error.message)
+        else:
+            commit()
+            flash(_("Scenario “%(name)s” saved.", name=scenario.name), "success")
+            return redirect(url_for("reports.scenarios", **period_args(kind, period)))
+    saved = list_scenarios()
+    return render_template(
+        "reports/scenarios.html",
+        form=form,
+        kind=kind,
+        period=period,
+        errors=errors,
+        args=period_args(kind, period),
+        period_labels=PERIOD_LABELS,
+        scenarios=saved,
+        columns=replay(period, saved),
+    )
+
+
+@bp.post("/scenarios/<int:scenario_id>/delete")
+@manager_required
+def scenario_delete(scenario_id: int):
+    scenario = db.session.get(PricingScenario, scenario_id) or abort(404)
+    delete_scenario(scenario=scenario)
+    commit()
+    flash(_("Scenario deleted."), "success")
+    kind, period, _errors = chosen_period()
+    return redirect(url_for("reports.scenarios", **period_args(kind, period)))
