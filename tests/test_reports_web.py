@@ -21,9 +21,9 @@ def pdf_text(body: bytes) -> str:
     chunks = []
     for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S):
         try:
-            chunks.append(zlib.decompress(stream).decode("latin-1"))
+            chunks.append(zlib.decompress(stream).decode("cp1252", errors="replace"))
         except zlib.error:
-            chunks.append(stream.decode("latin-1"))
+            chunks.append(stream.decode("cp1252", errors="replace"))
     return "".join(chunks)
 
 
