@@ -27,6 +27,7 @@ from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.reports.demo_events import seed_past_events
 from fablab.reports.periods import Period, period_of
+from fablab.reports.scenarios import save_scenario
 from fablab.timeutil import local_to_utc, to_local, utcnow
 from fablab.usage.models import UsageSession, UsageStatus
 
@@ -187,6 +188,15 @@ def seed_report_history(months: int = 12) -> None:
             ):
                 issue_credit_note(invoice=invoices[0], reason="Erreur de tarif (démo)")
     seed_past_events(history, rng)
+    save_scenario(
+        values={
+            "name": "Entreprises +20 %, adhérents -10 %",
+            "company_rate_pct": 20,
+            "member_rate_pct": -10,
+            "note": "Proposition du bureau",
+        }
+    )
+    save_scenario(values={"name": "Adhésion à 40 €", "membership_fee_cents": 4000})
     db.session.flush()
 
 
