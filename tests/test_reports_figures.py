@@ -280,3 +280,27 @@ def test_an_empty_period_has_zero_figures_and_no_ratios(db, laser):
     assert figures["revenue_excl_vat_cents"] == 0
     assert figures["company_revenue_share"] is None
     assert figures["utilisation"][0]["booked_rate"] == 0
+
+
+def count_queries(db, action) -> int:
+    import sqlalchemy as sa
+
+    seen = []
+
+    def listener(*_args):
+        seen.append(1)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_lab(db, history, make_machine):
+    """Every figure is a GROUP BY: more machines and invoices, the same number of queries."""
+    few = count_queries(db, lambda: summary(NOVEMBER))
+    for n in range(5):
+        make_machine(name=f"Extra {n}", purchase_date=date(2026, 2, 1), lifetime_hours=100)
+    assert count_queries(db, lambda: summary(NOVEMBER)) == few
