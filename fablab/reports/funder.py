@@ -7,6 +7,8 @@ and the companies' share of it, machine cost recovery and payback.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
@@ -19,6 +21,10 @@ from fablab.reports.periods import Period
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+
+
+def _day(value: str | None) -> str:
+    return date_text(date.fromisoformat(value)) if value else "-"
 
 
 def key_figures(s: dict) -> list[tuple[str, str]]:
@@ -85,6 +91,7 @@ def _bars(pdf: _Report, items: list[tuple[str, int]]) -> None:
         pdf.rect(56, y + 1, max(0.5, 100 * max(cents, 0) / top), 4, style="F")
         pdf.set_x(160)
         pdf.cell(0, 6, pdf_text(euros(cents)), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_fill_color(255, 255, 255)  # tables drawn next must not inherit the bar colour
 
 
 def funder_pdf(s: dict, period: Period, lab_name: str, locale: str = "fr") -> bytes:
@@ -135,7 +142,7 @@ def funder_pdf(s: dict, period: Period, lab_name: str, locale: str = "fr") -> by
                     euros(p["purchase_cost_cents"]),
                     euros(p["revenue_since_purchase_cents"]),
                     _pct(p["paid_back_ratio"]),
-                    p["projected_payback_date"] or "-",
+                    _day(p["projected_payback_date"]),
                 ]
                 for p in s["payback"]
             ],
