@@ -25,6 +25,7 @@ from fablab.billing.payments import record_payment
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.extensions import db
 from fablab.machines.models import Machine
+from fablab.reports.costs import add_cost, add_grant
 from fablab.reports.demo_events import seed_past_events
 from fablab.reports.periods import Period, period_of
 from fablab.reports.scenarios import save_scenario
@@ -188,6 +189,7 @@ def seed_report_history(months: int = 12) -> None:
             ):
                 issue_credit_note(invoice=invoices[0], reason="Erreur de tarif (démo)")
     seed_past_events(history, rng)
+    _costs_and_grants(history, machines)
     save_scenario(
         values={
             "name": "Entreprises +20 %, adhérents -10 %",
@@ -198,6 +200,26 @@ def seed_report_history(months: int = 12) -> None:
     )
     save_scenario(values={"name": "Adhésion à 40 €", "membership_fee_cents": 4000})
     db.session.flush()
+
+
+def _costs_and_grants(history: list[Period], machines: list[Machine]) -> None:
+    for month in history:
+        add_cost(month=month.start, category="rent", amount_cents=60_000, note="Loyer atelier")
+        add_cost(month=month.start, category="insurance", amount_cents=12_000)
+    laser = next((m for m in machines if m.kind == "laser_cutter"), None)
+    if laser is not None and laser.purchase_date:
+        add_grant(
+            funder="Région (appel Fab Lab)",
+            amount_cents=900_000,
+            received_on=laser.purchase_date,
+            machine=laser,
+        )
+    add_grant(
+        funder="Métropole",
+        amount_cents=500_000,
+        received_on=history[4].start,
+        note="Fonctionnement",
+    )
 
 
 def _memberships(customers, month: Period) -> None:

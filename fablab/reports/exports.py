@@ -66,8 +66,8 @@ def _utilisation(s: dict) -> Table:
 
 
 def _cost_recovery(s: dict) -> Table:
-    money = ["revenue_cents", "depreciation_cents", "maintenance_cents", "costs_cents",
-             "margin_cents"]  # fmt: skip
+    money = ["revenue_cents", "depreciation_cents", "maintenance_cents", "recorded_cents",
+             "costs_cents", "margin_cents"]  # fmt: skip
     head = ["machine", "kind", *[m.removesuffix("_cents") for m in money], "cost_recovery_ratio"]
     rows = [
         [r["name"], r["kind"], *[euros(r[m]) for m in money], r["cost_recovery_ratio"]]
@@ -77,12 +77,14 @@ def _cost_recovery(s: dict) -> Table:
 
 
 def _payback(s: dict) -> Table:
-    head = ["machine", "purchase_date", "purchase_cost", "revenue_since_purchase",
-            "paid_back_ratio", "projected_payback_date"]  # fmt: skip
+    head = ["machine", "purchase_date", "purchase_cost", "grants", "revenue_since_purchase",
+            "paid_back_ratio", "projected_payback_date", "net_cost", "net_paid_back_ratio",
+            "projected_net_payback_date"]  # fmt: skip
     rows = [
-        [r["name"], r["purchase_date"], euros(r["purchase_cost_cents"]),
+        [r["name"], r["purchase_date"], euros(r["purchase_cost_cents"]), euros(r["grants_cents"]),
          euros(r["revenue_since_purchase_cents"]), r["paid_back_ratio"],
-         r["projected_payback_date"]]
+         r["projected_payback_date"], euros(r["net_cost_cents"]), r["net_paid_back_ratio"],
+         r["projected_net_payback_date"]]
         for r in s["payback"]
     ]  # fmt: skip
     return head, rows
@@ -118,6 +120,17 @@ def _cohorts(s: dict) -> Table:
     return head, [[c["cohort"], c["customers"], *c["retained"]] for c in cohorts]
 
 
+def _costs(s: dict) -> Table:
+    rows = [[category, euros(cents)] for category, cents in s["costs_by_category"].items()]
+    rows += [
+        ["machines_depreciation", euros(s["depreciation_cents"])],
+        ["machines_maintenance", euros(s["maintenance_cents"])],
+        ["total", euros(s["costs_cents"])],
+        ["grants_received", euros(s["grants_cents"])],
+    ]
+    return ["cost", "amount"], rows
+
+
 TABLES: dict[str, Callable[[dict], Table]] = {
     "revenue_by_month": _revenue_by_month,
     "revenue_by_segment": _pairs("revenue_by_segment", "segment"),
@@ -131,6 +144,7 @@ TABLES: dict[str, Callable[[dict], Table]] = {
     "heat_map": _heat_map,
     "cost_recovery": _cost_recovery,
     "payback": _payback,
+    "costs": _costs,
     "outreach": _outreach,
 }
 

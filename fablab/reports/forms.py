@@ -1,13 +1,16 @@
-"""The pricing scenario form."""
+"""The pricing scenario, cost and grant forms."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from fablab.extensions import db
 from fablab.machines.fields import EuroField
+from fablab.machines.models import Machine
 
 
 def _percent(label):
@@ -40,3 +43,38 @@ class ScenarioForm(FlaskForm):
             if name.endswith("_pct"):
                 data[name] = value or 0
         return data
+
+
+def machine_choices() -> list:
+    from fablab.machines.fields import choice
+
+    machines = db.session.execute(sa.select(Machine.id, Machine.name).order_by(Machine.name))
+    return [choice(0, _l("The whole lab")), *[choice(i, name) for i, name in machines]]
+
+
+class CostForm(FlaskForm):
+    month = DateField(_l("Month (any day in it)"), validators=[DataRequired()])
+    category = SelectField(_l("Kind of cost"), choices=[])
+    amount_cents = EuroField(_l("Amount (€)"), [DataRequired()])
+    machine_id = SelectField(_l("Machine"), coerce=int, choices=[])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fablab.machines.fields import choice
+        from fablab.reports.labels import COST_LABELS
+
+        self.category.choices = [choice(key, text) for key, text in COST_LABELS.items()]
+        self.machine_id.choices = machine_choices()
+
+
+class GrantForm(FlaskForm):
+    funder = StringField(_l("Funder"), validators=[DataRequired(), Length(max=200)])
+    amount_cents = EuroField(_l("Amount (€)"), [DataRequired()])
+    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    machine_id = SelectField(_l("Machine it paid for"), coerce=int, choices=[])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.machine_id.choices = machine_choices()

@@ -44,8 +44,9 @@ def key_figures(s: dict) -> list[tuple[str, str]]:
         (_("Revenue excl. VAT"), euros(s["revenue_excl_vat_cents"])),
         (_("Revenue from companies"), euros(s["revenue_by_segment"].get("company", 0))),
         (_("Share of revenue from companies"), _pct(s["company_revenue_share"])),
-        (_("Machine costs (depreciation and maintenance)"), euros(s["costs_cents"])),
-        (_("Cost recovery of the machines"), _pct(s["cost_recovery_ratio"])),
+        (_("Costs (machines and recorded costs)"), euros(s["costs_cents"])),
+        (_("Cost recovery"), _pct(s["cost_recovery_ratio"])),
+        (_("Grants received"), euros(s["grants_cents"])),
     ]
 
 

@@ -31,6 +31,14 @@ EVENT_KIND_LABELS = {
     "company_workshop": _l("Company workshops"),
     "open_lab": _l("Open lab"),
 }
+COST_LABELS = {
+    "rent": _l("Rent"),
+    "staff": _l("Staff"),
+    "insurance": _l("Insurance"),
+    "maintenance": _l("Maintenance beyond the machines' monthly figure"),
+    "materials": _l("Materials bought"),
+    "other": _l("Other costs"),
+}
 TABLE_LABELS = {
     "revenue_by_month": _l("Revenue by month"),
     "revenue_by_segment": _l("Revenue by customer segment"),
@@ -44,6 +52,7 @@ TABLE_LABELS = {
     "heat_map": _l("Booked hours by weekday and hour"),
     "cost_recovery": _l("Cost recovery per machine"),
     "payback": _l("Machine payback"),
+    "costs": _l("Recorded costs"),
     "outreach": _l("Outreach"),
 }
 

@@ -1,15 +1,16 @@
-"""Saved pricing scenarios: an alternative offer the lab can test against its real usage."""
+"""Reports data the manager records: pricing scenarios, the lab's costs, grants received."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fablab.db_types import UTCDateTime
 from fablab.extensions import db
+from fablab.machines.models import Machine
 from fablab.timeutil import utcnow
 
 PERCENT_COLUMNS = (
@@ -60,3 +61,60 @@ class PricingScenario(db.Model):
 
     def rate_pct(self, segment: str) -> int:
         return int(getattr(self, f"{segment}_rate_pct", 0) or 0)
+
+
+COST_CATEGORIES = ("rent", "staff", "insurance", "maintenance", "materials", "other")
+
+
+class LabCost(db.Model):
+    """A cost of the lab for one month (rent, staff…), optionally for one machine."""
+
+    __tablename__ = "lab_costs"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "category IN (" + ", ".join(f"'{c}'" for c in COST_CATEGORIES) + ")",
+            name="category_known",
+        ),
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+        sa.Index("ix_lab_costs_month", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column()  # the first day of the month
+    category: Mapped[str] = mapped_column(sa.String(20))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    machine_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("machines.id", ondelete="SET NULL"), index=True
+    )
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    machine: Mapped[Optional[Machine]] = relationship()
+
+
+class Grant(db.Model):
+    """Money received from a funder, optionally for one machine it paid for."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+        sa.CheckConstraint("length(funder) > 0", name="funder_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    funder: Mapped[str] = mapped_column(sa.String(200))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    received_on: Mapped[date] = mapped_column(index=True)
+    machine_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("machines.id", ondelete="SET NULL"), index=True
+    )
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    machine: Mapped[Optional[Machine]] = relationship()

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from fablab.accounts.models import User
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.reports import economics, revenue, utilisation
+from fablab.reports import costs, economics, revenue, utilisation
 from fablab.reports.models import PERCENT_COLUMNS, PricingScenario
 from fablab.reports.periods import Period
 
@@ -100,17 +100,19 @@ def _repriced(
     return amount
 
 
-def _machine_costs(period: Period) -> tuple[int, int]:
-    """Depreciation (which follows the hours used) and maintenance of the period."""
+def _costs(period: Period) -> tuple[int, int]:
+    """Depreciation (which follows the hours used), and the rest: maintenance, recorded costs."""
     use = utilisation.by_machine(period)
-    rows = economics.cost_recovery(period, use, revenue.by_machine(period))
-    return (sum(r["depreciation_cents"] for r in rows), sum(r["maintenance_cents"] for r in rows))
+    recorded = costs.costs_in(period)
+    rows = economics.cost_recovery(period, use, revenue.by_machine(period), recorded["by_machine"])
+    depreciation = sum(r["depreciation_cents"] for r in rows)
+    return depreciation, economics.totals(rows, 0, recorded)["costs_cents"] - depreciation
 
 
 def replay(period: Period, scenarios: list[PricingScenario]) -> list[dict]:
     """What happened (first column), then each scenario: revenue, company share, cost recovery."""
     sales = _sales(period)
-    depreciation, maintenance = _machine_costs(period)
+    depreciation, fixed = _costs(period)
     columns = []
     for scenario in [None, *scenarios]:
         by_segment = {segment: 0 for segment in revenue.SEGMENTS}
@@ -120,7 +122,7 @@ def replay(period: Period, scenarios: list[PricingScenario]) -> list[dict]:
             )
         total = sum(by_segment.values())
         volume = 1 + Decimal(scenario.volume_pct if scenario else 0) / 100
-        costs = _cents(depreciation * volume) + maintenance
+        total_costs = _cents(depreciation * volume) + fixed
         columns.append(
             {
                 "scenario_id": scenario.id if scenario else None,
@@ -128,8 +130,8 @@ def replay(period: Period, scenarios: list[PricingScenario]) -> list[dict]:
                 "revenue_excl_vat_cents": total,
                 "revenue_by_segment": by_segment,
                 "company_revenue_share": round(by_segment["company"] / total, 4) if total else None,
-                "costs_cents": costs,
-                "cost_recovery_ratio": round(total / costs, 4) if costs else None,
+                "costs_cents": total_costs,
+                "cost_recovery_ratio": round(total / total_costs, 4) if total_costs else None,
             }
         )
     return columns

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fablab.reports import customers, economics, outreach, revenue, utilisation
+from fablab.reports import costs, customers, economics, outreach, revenue, utilisation
 from fablab.reports.periods import Period
 from fablab.timeutil import to_local, utcnow
 
@@ -35,8 +35,9 @@ def summary(period: Period, *, today: date | None = None) -> dict:
     segments = revenue.by_segment(period)
     machines_revenue = revenue.by_machine(period)
     use = utilisation.by_machine(period)
-    recovery = economics.cost_recovery(period, use, machines_revenue)
-    costs = economics.totals(recovery, total)
+    recorded = costs.costs_in(period)
+    recovery = economics.cost_recovery(period, use, machines_revenue, recorded["by_machine"])
+    cost_totals = economics.totals(recovery, total, recorded)
     return {
         "period": period.as_dict(),
         "revenue_excl_vat_cents": total,
@@ -59,7 +60,8 @@ def summary(period: Period, *, today: date | None = None) -> dict:
         "utilisation_by_kind": utilisation.by_kind(use),
         "heat_map": utilisation.heat_map(period),
         "cost_recovery": recovery,
-        **costs,
+        **cost_totals,
+        "grants_cents": costs.grants_in(period),
         "payback": economics.payback(period),
         "outreach": outreach.outreach(period),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,10 +14,12 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.settings import get_settings
 from fablab.reports import charts, exports
+from fablab.reports.blueprint import bp
 from fablab.reports.forms import ScenarioForm
 from fablab.reports.funder import funder_pdf as funder_report_pdf
 from fablab.reports.funder import key_figures
 from fablab.reports.labels import (
+    COST_LABELS,
     EVENT_KIND_LABELS,
     PERIOD_LABELS,
     PRODUCT_LABELS,
@@ -27,25 +29,19 @@ from fablab.reports.labels import (
 )
 from fablab.reports.models import PricingScenario
 from fablab.reports.periods import (
-    KINDS,
     Period,
-    PeriodError,
-    custom_period,
-    parse_day,
-    period_of,
 )
+from fablab.reports.query import chosen_period, period_args
 from fablab.reports.scenarios import delete_scenario, list_scenarios, replay, save_scenario
 from fablab.reports.summary import comparison, summary
-from fablab.timeutil import to_local, utcnow
 from fablab.transaction import commit, rollback
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
 @bp.app_context_processor
 def inject_report_helpers():
     return {
         "report_label": label,
+        "COST_LABELS": COST_LABELS,
         "PRODUCT_LABELS": PRODUCT_LABELS,
         "SEGMENT_LABELS": SEGMENT_LABELS,
         "EVENT_KIND_LABELS": EVENT_KIND_LABELS,
@@ -66,35 +62,6 @@ def decimal_filter(value: float | None) -> str:
 @bp.app_template_filter("isodate")
 def isodate_filter(value: str | None) -> str:
     return format_date(date.fromisoformat(value), "short") if value else "—"
-
-
-def chosen_period() -> tuple[str, Period, list[str]]:
-    """The period asked for in the query string; today's month by default.
-
-    Bad input falls back to the current month with a message (a report page never fails).
-    """
-    kind = request.args.get("period", "month")
-    today = to_local(utcnow()).date()
-    errors: list[str] = []
-    if kind not in KINDS:
-        kind = "month"
-    try:
-        if kind == "custom":
-            start = parse_day(request.args.get("start"), "start")
-            end = parse_day(request.args.get("end"), "end")
-            return kind, custom_period(start, end), errors
-        anchor = request.args.get("date")
-        day = parse_day(anchor, "date") if anchor else today
-        return kind, period_of(kind, min(max(day, date(2000, 1, 1)), date(2099, 12, 31))), errors
-    except PeriodError as error:
-        errors.append(error.message)
-        return "month", period_of("month", today), errors
-
-
-def period_args(kind: str, period: Period) -> dict:
-    if kind == "custom":
-        return {"period": kind, "start": period.start.isoformat(), "end": period.end.isoformat()}
-    return {"period": kind, "date": period.start.isoformat()}
 
 
 def _charts(figures: dict) -> dict:
@@ -256,3 +223,7 @@ def scenario_delete(scenario_id: int):
     flash(_("Scenario deleted."), "success")
     kind, period, _errors = chosen_period()
     return redirect(url_for("reports.scenarios", **period_args(kind, period)))
+
+
+# The cost pages register on the same blueprint (they import it from reports.blueprint).
+from fablab.reports import cost_views  # noqa: E402,F401
