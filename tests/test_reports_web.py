@@ -188,3 +188,44 @@ def test_cli_summary_exports_and_funder_pdf(app, history, tmp_path):
     assert "205,00" in pdf_text(pdf.read_bytes())
     bad = runner.invoke(args=["reports", "summary", "--start", "2026-12-01", "--end", "2026-11-01"])
     assert bad.exit_code != 0 and "La fin doit être après le début" in bad.output  # lab default: fr
+
+
+def test_the_funder_report_lists_the_events_held(as_manager, app, manager):
+    import time_machine
+
+    from fablab.events.checkin import record_attendance
+    from fablab.events.registrations import register
+    from fablab.events.services import create_event, publish_event
+    from fablab.transaction import commit
+    from tests.bookings_fixtures import paris
+
+    start = paris(2026, 11, 14, 14)
+    with time_machine.travel(paris(2026, 11, 1, 9), tick=False), app.test_request_context():
+        event = create_event(
+            by=manager,
+            values=dict(
+                kind="training",
+                title_fr="Sécurité laser",
+                title_en="Laser safety",
+                start_at=start,
+                end_at=start.replace(hour=17),
+                place="Atelier",
+                capacity=10,
+                audience="public",
+            ),
+        )
+        publish_event(event=event)
+        for n in range(3):
+            registration = register(event=event, email=f"p{n}@example.org", name=f"P{n}")
+            registration.status = "confirmed"  # as if the e-mailed link was followed
+            if n:
+                record_attendance(registration=registration, by=manager, now=start)
+        commit()
+    body = as_manager.get("/api/v1/reports/summary?start=2026-11-01&end=2026-12-01").get_json()
+    [held] = body["outreach"]["events_held"]
+    assert (held["title_en"], held["kind"], held["attendances"]) == ("Laser safety", "training", 2)
+    assert body["outreach"]["people_trained"] == 2
+    page = as_manager.get("/reports/funder", query_string=NOVEMBER).get_data(as_text=True)
+    assert "Laser safety" in page
+    pdf = as_manager.get("/reports/funder.pdf", query_string=NOVEMBER | {"lang": "fr"}).data
+    assert "Sécurité laser" in pdf_text(pdf)

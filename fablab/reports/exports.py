@@ -105,6 +105,11 @@ def _outreach(s: dict) -> Table:
     return ["group", *keys], rows
 
 
+def _events_held(s: dict) -> Table:
+    head = ["start", "kind", "title_fr", "title_en", "attendances"]
+    return head, [[e[key] for key in head] for e in s["outreach"]["events_held"]]
+
+
 def _customers(s: dict) -> Table:
     c = s["customers"]
     rows = [[f"active_people:{k}", v] for k, v in c["active_people"].items()]
@@ -146,6 +151,7 @@ TABLES: dict[str, Callable[[dict], Table]] = {
     "payback": _payback,
     "costs": _costs,
     "outreach": _outreach,
+    "events_held": _events_held,
 }
 
 

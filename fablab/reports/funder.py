@@ -128,6 +128,21 @@ def funder_pdf(s: dict, period: Period, lab_name: str, locale: str = "fr") -> by
             ],
             (40, 15, 15, 15, 20),
         )
+        pdf.heading(_("Events held"))
+        pdf.rows(
+            [_("Date"), _("Event"), _("Kind"), _("Attendances")],
+            [
+                [
+                    date_text(date.fromisoformat(e["start"][:10])),
+                    e["title_en"] if locale == "en" else e["title_fr"],
+                    label(EVENT_KIND_LABELS, e["kind"]),
+                    str(e["attendances"]),
+                ]
+                for e in s["outreach"]["events_held"]
+            ]
+            or [["-", "-", "-", "-"]],
+            (18, 50, 25, 15),
+        )
         pdf.heading(_("Machine payback"))
         pdf.rows(
             [

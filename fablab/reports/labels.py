@@ -53,6 +53,7 @@ TABLE_LABELS = {
     "cost_recovery": _l("Cost recovery per machine"),
     "payback": _l("Machine payback"),
     "costs": _l("Recorded costs"),
+    "events_held": _l("Events held"),
     "outreach": _l("Outreach"),
 }
 

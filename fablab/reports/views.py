@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent
@@ -34,6 +34,7 @@ from fablab.reports.periods import (
 from fablab.reports.query import chosen_period, period_args
 from fablab.reports.scenarios import delete_scenario, list_scenarios, replay, save_scenario
 from fablab.reports.summary import comparison, summary
+from fablab.timeutil import to_local
 from fablab.transaction import commit, rollback
 
 
@@ -61,7 +62,12 @@ def decimal_filter(value: float | None) -> str:
 
 @bp.app_template_filter("isodate")
 def isodate_filter(value: str | None) -> str:
-    return format_date(date.fromisoformat(value), "short") if value else "—"
+    """An ISO date (or date-time, shown in the lab's zone) in the reader's short form."""
+    if not value:
+        return "—"
+    if "T" in value:
+        return format_date(to_local(datetime.fromisoformat(value)), "short")
+    return format_date(date.fromisoformat(value), "short")
 
 
 def _charts(figures: dict) -> dict:
