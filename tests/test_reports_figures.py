@@ -256,6 +256,7 @@ def test_open_and_booked_hours_across_the_spring_dst_change(db, laser, member, m
     [row] = utilisation.by_machine(march)
     assert row["open_hours"] == 4 + 4 + 4 + 3  # Sundays 7, 14, 21 and 28
     assert row["booked_hours"] == 3
+    assert row["bookings"] == 0  # still confirmed: not settled, so not in the no-show rate
     grid = utilisation.heat_map(march)
     assert grid[6][1] == 1 and grid[6][2] == 0 and grid[6][3] == 1 and grid[6][4] == 1
 

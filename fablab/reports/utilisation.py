@@ -3,7 +3,8 @@
 Open hours are the opening hours of every local day of the period (as real UTC instants,
 so a day of the DST change counts its true length) minus lab-wide closures and the
 machine's own closures. Booked hours count confirmed, completed and no-show bookings;
-used hours count ended usage sessions; both are clipped to the period.
+used hours count ended usage sessions; both are clipped to the period. The no-show rate
+is missed ÷ settled (attended or missed) bookings starting in the period.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BOOKED = (
     ReservationStatus.COMPLETED.value,
     ReservationStatus.NO_SHOW.value,
 )
+SETTLED = (ReservationStatus.COMPLETED.value, ReservationStatus.NO_SHOW.value)
 Interval = tuple[datetime, datetime]
 
 
@@ -92,12 +94,14 @@ def _booked(period: Period) -> dict[int, dict]:
     )
     no_show = sa.case((Reservation.status == ReservationStatus.NO_SHOW.value, 1), else_=0)
     starts_inside = sa.case((Reservation.start_at >= instant(period.start_utc), 1), else_=0)
+    # No-show rate: missed ÷ bookings already settled (attended or missed), not upcoming ones.
+    settled = sa.case((Reservation.status.in_(SETTLED), 1), else_=0)
     rows = db.session.execute(
         sa.select(
             Reservation.machine_id,
             sa.func.sum(seconds),
             sa.func.sum(no_show * starts_inside),
-            sa.func.sum(starts_inside),
+            sa.func.sum(starts_inside * settled),
         )
         .where(
             Reservation.status.in_(BOOKED),
