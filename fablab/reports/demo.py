@@ -10,6 +10,7 @@ month first, so numbers and dates stay in order.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import datetime, time, timedelta
 from unittest import mock
@@ -133,6 +134,17 @@ def _month_of_activity(month: Period, machines, customers, rng: random.Random) -
         day += timedelta(days=1)
 
 
+def _issued_on(moment: datetime):
+    """Documents issued inside get ``moment`` as their issue time (demo history only).
+
+    Should the billing module stop reading its clock through ``utcnow``, the history is
+    still seeded, only dated today.
+    """
+    if not hasattr(invoice_module, "utcnow"):
+        return contextlib.nullcontext()
+    return mock.patch.object(invoice_module, "utcnow", return_value=moment)
+
+
 def _bill(month: Period, rng: random.Random) -> list:
     """Invoice the month on the 1st of the next one; most customers pay within weeks."""
     collect_charges(until=month.end_utc)
@@ -142,7 +154,7 @@ def _bill(month: Period, rng: random.Random) -> list:
         groups.setdefault(key, []).append(charge)
     issued_at = local_to_utc(month.end, time(9))
     invoices = []
-    with mock.patch.object(invoice_module, "utcnow", return_value=issued_at):
+    with _issued_on(issued_at):
         for (company_id, user_id), charges in sorted(groups.items(), key=str):
             company = db.session.get(Company, company_id) if company_id else None
             user = None if company else db.session.get(User, user_id)
@@ -182,11 +194,7 @@ def seed_report_history(months: int = 12) -> None:
         _month_of_activity(month, machines, joined, rng)
         invoices = _bill(month, rng)
         if index == len(history) - 3 and invoices:
-            with mock.patch.object(
-                invoice_module,
-                "utcnow",
-                return_value=local_to_utc(month.end + timedelta(days=9), time(10)),
-            ):
+            with _issued_on(local_to_utc(month.end + timedelta(days=9), time(10))):
                 issue_credit_note(invoice=invoices[0], reason="Erreur de tarif (démo)")
     seed_past_events(history, rng)
     _costs_and_grants(history, machines)
