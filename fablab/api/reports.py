@@ -80,15 +80,30 @@ class ReportSummarySchema(Schema):
             "maintenance, costs, margin (cents), cost_recovery_ratio"
         },
     )
-    costs_cents = fields.Integer(metadata={"description": "Depreciation + maintenance"})
+    costs_cents = fields.Integer(
+        metadata={"description": "Machines' depreciation and maintenance + recorded costs"}
+    )
+    machine_costs_cents = fields.Integer()
     depreciation_cents = fields.Integer()
     maintenance_cents = fields.Integer()
+    recorded_costs_cents = fields.Integer(metadata={"description": "Costs the manager recorded"})
+    costs_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    margin_cents = fields.Integer(metadata={"description": "Revenue minus costs"})
+    grants_cents = fields.Integer(metadata={"description": "Grants received in the period"})
     cost_recovery_ratio = fields.Float(allow_none=True, metadata={"description": "Revenue / costs"})
-    payback = fields.List(fields.Dict())
+    payback = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Per machine: purchase_cost_cents, grants_cents, net_cost_cents, "
+            "revenue_since_purchase_cents, paid_back_ratio, net_paid_back_ratio, "
+            "projected_payback_date, projected_net_payback_date"
+        },
+    )
     outreach = fields.Dict(
         metadata={
             "description": "events, attendances, people, companies, first_time_visitors, "
-            "trainings, people_trained, qualifications_granted, by_kind, by_audience"
+            "trainings, people_trained, qualifications_granted, by_kind, by_audience, "
+            "events_held"
         }
     )
 
