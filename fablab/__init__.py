@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from fablab.main import bp as main_bp
     from fablab.outbox.views import bp as outbox_bp
     from fablab.payments.web import bp as payments_bp
+    from fablab.reports.views import bp as reports_bp
     from fablab.usage.views import bp as usage_bp
 
     for blueprint in (
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         billing_bp,
         payments_bp,
         outbox_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 

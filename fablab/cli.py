@@ -78,6 +78,7 @@ from fablab.events.cli import events_group  # noqa: E402
 from fablab.outbox.cli import outbox_group  # noqa: E402
 from fablab.payments.cli import stripe_group  # noqa: E402
 from fablab.payments.offer_cli import offer_group  # noqa: E402
+from fablab.reports.cli import reports_group  # noqa: E402
 from fablab.scheduler import scheduler_command  # noqa: E402
 from fablab.usage.cli import usage_group  # noqa: E402
 
@@ -94,6 +95,7 @@ COMMANDS = [
     stripe_group,
     offer_group,
     outbox_group,
+    reports_group,
 ]
 
 

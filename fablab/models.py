@@ -17,6 +17,7 @@ from fablab.machines.models import (
 from fablab.outbox import models as outbox_models  # noqa: F401
 from fablab.payments import models as payments_models  # noqa: F401
 from fablab.payments import offer_models  # noqa: F401
+from fablab.reports import models as report_models  # noqa: F401
 from fablab.usage import models as usage_models  # noqa: F401
 
 __all__ = [

@@ -21,6 +21,7 @@ from fablab.machines.models import (
 from fablab.machines.settings import get_settings
 from fablab.payments.demo import seed_payments
 from fablab.payments.offer_demo import seed_offer
+from fablab.reports.demo import seed_report_history
 from fablab.usage.seed import seed_usage
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105
@@ -160,6 +161,7 @@ def seed_demo() -> None:
     db.session.flush()
     seed_events()
     seed_usage()
+    seed_report_history()  # a year of billed history, before today's demo invoice
     seed_billing()
     seed_offer()
     seed_payments()

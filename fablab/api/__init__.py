@@ -45,6 +45,7 @@ from fablab.api import (  # noqa: E402,F401
     outbox,
     payments,
     recurring,
+    reports,
     reservations,
     usage,
     users,

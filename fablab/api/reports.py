@@ -1,0 +1,139 @@
+"""API route for the manager's reports: the dashboard's figures for a period, as JSON."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from marshmallow import Schema, fields
+
+from fablab.api import bp
+from fablab.api.helpers import InvalidInput, load_query, manager_required_api
+from fablab.reports.periods import PeriodError, custom_period
+from fablab.reports.summary import summary
+
+SEGMENTS = {"description": "Cents excl. VAT per segment: member, public, reduced, company"}
+
+
+class ReportQuerySchema(Schema):
+    start = fields.Date(required=True, metadata={"description": "First day (lab's local date)"})
+    end = fields.Date(required=True, metadata={"description": "First day NOT included"})
+
+
+class MachineUseSchema(Schema):
+    machine_id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    open_hours = fields.Float(metadata={"description": "Opening hours minus closures"})
+    booked_hours = fields.Float(metadata={"description": "Confirmed, completed, no-show"})
+    used_hours = fields.Float(metadata={"description": "Ended usage sessions"})
+    booked_rate = fields.Float(allow_none=True)
+    used_rate = fields.Float(allow_none=True)
+    bookings = fields.Integer()
+    no_shows = fields.Integer()
+    no_show_rate = fields.Float(allow_none=True)
+    sessions = fields.Integer()
+    material_milli = fields.Integer(metadata={"description": "Thousandths of material_unit"})
+    material_unit = fields.String()
+
+
+class ReportSummarySchema(Schema):
+    period = fields.Dict(metadata={"description": '{"start", "end"} (end excluded)'})
+    revenue_excl_vat_cents = fields.Integer(
+        metadata={"description": "Invoices minus credit notes issued in the period"}
+    )
+    cash_received_cents = fields.Integer(metadata={"description": "Payments received, incl. VAT"})
+    revenue_by_segment = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata=SEGMENTS
+    )
+    revenue_by_product = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "By charge kind: machine_time, consumable, membership, pack, "
+            "event, other; unallocated = partial credit notes"
+        },
+    )
+    revenue_by_machine = fields.Dict(keys=fields.String(), values=fields.Integer())
+    revenue_by_machine_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    revenue_by_month = fields.List(
+        fields.Dict(), metadata={"description": "month, by_segment, revenue_cents, cash_cents"}
+    )
+    company_revenue_share = fields.Float(allow_none=True, metadata={"description": "0–1"})
+    unpaid_cents = fields.Integer(metadata={"description": "Still due today, incl. VAT"})
+    overdue_cents = fields.Integer(metadata={"description": "Due today and past due date"})
+    unpaid_invoices = fields.Integer()
+    top_companies = fields.List(fields.Dict())
+    customers = fields.Dict(
+        metadata={
+            "description": "active_people and new_people by category; companies "
+            "{active, new, returning}; cohorts [{cohort, customers, retained[]}]"
+        }
+    )
+    utilisation = fields.List(fields.Nested(MachineUseSchema))
+    utilisation_by_kind = fields.List(fields.Dict())
+    heat_map = fields.List(
+        fields.List(fields.Float()), metadata={"description": "Booked hours [weekday][hour]"}
+    )
+    cost_recovery = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Per machine: revenue, depreciation, "
+            "maintenance, costs, margin (cents), cost_recovery_ratio"
+        },
+    )
+    costs_cents = fields.Integer(
+        metadata={"description": "Machines' depreciation and maintenance + recorded costs"}
+    )
+    machine_costs_cents = fields.Integer()
+    depreciation_cents = fields.Integer()
+    maintenance_cents = fields.Integer()
+    recorded_costs_cents = fields.Integer(metadata={"description": "Costs the manager recorded"})
+    costs_by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    margin_cents = fields.Integer(metadata={"description": "Revenue minus costs"})
+    grants_cents = fields.Integer(metadata={"description": "Grants received in the period"})
+    cost_recovery_ratio = fields.Float(allow_none=True, metadata={"description": "Revenue / costs"})
+    payback = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Per machine: purchase_cost_cents, grants_cents, net_cost_cents, "
+            "revenue_since_purchase_cents, paid_back_ratio, net_paid_back_ratio, "
+            "projected_payback_date, projected_net_payback_date"
+        },
+    )
+    outreach = fields.Dict(
+        metadata={
+            "description": "events, attendances, people, companies, first_time_visitors, "
+            "trainings, people_trained, qualifications_granted, by_kind, by_audience, "
+            "events_held"
+        }
+    )
+
+
+@bp.get("/reports/summary")
+@manager_required_api
+def report_summary():
+    """The dashboard's figures for a period (managers only).
+    ---
+    get:
+      summary: Report summary
+      security: [{bearer: []}]
+      parameters:
+      - in: query
+        schema: ReportQuerySchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: ReportSummarySchema
+        401:
+          $ref: '#/components/responses/Error'
+        403:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    query = load_query(ReportQuerySchema())
+    try:
+        period = custom_period(query["start"], query["end"])
+    except PeriodError as error:
+        raise InvalidInput(error.message, field=error.field) from None
+    return jsonify(summary(period))
