@@ -33,16 +33,26 @@ node_modules/.installed: package.json
 assets: node_modules/.installed
 	cp node_modules/@picocss/pico/css/pico.jade.min.css fablab/static/vendor/pico/pico.min.css
 
-run: install
+# A random SECRET_KEY, written once and kept across restarts: the app refuses a
+# default or short key outside debug (whoever knows the key can forge sessions).
+instance/secret_key:
 	@mkdir -p instance
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo --if-empty
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@echo "  A new SECRET_KEY was written to $@ (keep it; it signs sessions)."
+
+# SECRET_KEY from the environment when set, else the one in instance/.
+WITH_KEY = SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"
+
+run: install instance/secret_key
+	@mkdir -p instance
+	$(WITH_KEY) $(BIN)/flask db upgrade
+	$(WITH_KEY) $(BIN)/flask seed-demo --if-empty
 	@echo ""
 	@echo "  fablab is running at http://127.0.0.1:$(PORT)"
 	@echo "  Demo logins (password demo-password): manager@example.org, member@example.org,"
 	@echo "  employee@example.org (Demo Industries). Stop with Ctrl-C."
 	@echo ""
-	@$(BIN)/flask scheduler & SCHED=$$!; \
+	@export $(WITH_KEY); $(BIN)/flask scheduler & SCHED=$$!; \
 	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --error-logfile - wsgi:app

@@ -9,6 +9,21 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else the one `make run` wrote into instance/.
+
+    The public fallback only serves debug runs: create_app refuses it otherwise
+    (fablab/security/secret.py).
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = Path(os.environ.get("SECRET_KEY_FILE", INSTANCE_DIR / "secret_key"))
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    return "dev-only-change-me"
+
+
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -17,7 +32,7 @@ def _bool(name: str, default: bool = False) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fablab.sqlite'}"
     )
