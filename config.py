@@ -76,6 +76,18 @@ class Config:
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )
 
+    # Rate limits (fablab/security/limits.py). Memory is per process: with several
+    # gunicorn workers or hosts, point every one at one Redis (redis://host:6379/0).
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "fablab"
+    # Wrong passwords (login and kiosk) per account and per address before a 429.
+    PASSWORD_ATTEMPT_LIMITS = os.environ.get("PASSWORD_ATTEMPT_LIMITS", "10/minute;50/hour")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust nothing).
+    FABLAB_TRUSTED_PROXIES = int(os.environ.get("FABLAB_TRUSTED_PROXIES", "0"))
+
 
 class TestConfig(Config):
     TESTING = True

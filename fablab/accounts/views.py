@@ -25,6 +25,7 @@ from fablab.accounts.forms import (
 from fablab.accounts.models import ApiToken
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.security import attempts
 from fablab.templating import is_safe_redirect
 from fablab.transaction import commit, rollback
 
@@ -55,16 +56,26 @@ def login():
         return redirect_next()
     form = LoginForm()
     if form.validate_on_submit():
+        wait = attempts.seconds_blocked(form.email.data)
+        if wait:
+            form.password.errors = [attempts.too_many_attempts(wait)]
+            return render_login(form, 429, {"Retry-After": str(wait)})
         user = services.authenticate(email=form.email.data, password=form.password.data)
         if user is not None and login_user(user, remember=form.remember.data):
             session["locale"] = user.locale
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect_next()
+        attempts.record_failure(form.email.data)
         # One message whatever failed: nobody learns which e-mails have an account.
         form.password.errors = [_("Wrong e-mail or password.")]
-    return render_template(
+    return render_login(form)
+
+
+def render_login(form: LoginForm, status: int = 200, headers: dict | None = None):
+    page = render_template(
         "accounts/login.html", form=form, next=safe_next(request.args.get("next"))
     )
+    return page, status, headers or {}
 
 
 @bp.post("/logout")

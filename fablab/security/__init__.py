@@ -16,3 +16,6 @@ __all__ = ["check_secret_key", "register_security"]
 
 def register_security(app: Flask) -> None:
     """Headers, rate limits and session rules for every answer."""
+    from fablab.security import limits
+
+    limits.register(app)
