@@ -7,11 +7,22 @@ The manager pages live in ``manage_views`` and the company pages in
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from fablab.accounts import services, tokens
+from fablab.accounts.auth import start_session
 from fablab.accounts.forms import (
     ApiTokenForm,
     LoginForm,
@@ -61,7 +72,7 @@ def login():
             form.password.errors = [attempts.too_many_attempts(wait)]
             return render_login(form, 429, {"Retry-After": str(wait)})
         user = services.authenticate(email=form.email.data, password=form.password.data)
-        if user is not None and login_user(user, remember=form.remember.data):
+        if user is not None and start_session(user, remember=form.remember.data):
             session["locale"] = user.locale
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect_next()
@@ -80,6 +91,10 @@ def render_login(form: LoginForm, status: int = 200, headers: dict | None = None
 
 @bp.post("/logout")
 def logout():
+    # Logging out ends this account's sessions everywhere: a copied cookie dies too.
+    if current_user.is_authenticated:
+        services.revoke_sessions(user=current_user)
+        commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
@@ -106,7 +121,7 @@ def signup():
             rollback()
             show_error(form, error)
         else:
-            login_user(user)
+            start_session(user)
             session["locale"] = user.locale
             flash(_("Your account is ready. Welcome!"), "success")
             return redirect_next()
@@ -215,6 +230,9 @@ def change_password():
             rollback()
             show_error(form, error)
         else:
+            # Every other session has ended; this one goes on with the new version.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            start_session(current_user._get_current_object(), remember=cookie in request.cookies)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_profile(422, password_form=form)
