@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from datetime import datetime, timedelta
+
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate, validates_schema
@@ -13,6 +15,7 @@ from fablab.api.helpers import InvalidInput, load_body, load_query, login_requir
 from fablab.api.schemas import Instant
 from fablab.errors import Forbidden
 from fablab.extensions import db
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from fablab.usage.devices import device_token_for
 from fablab.usage.models import DeviceToken, UsageSession, UsageSource, UsageStatus
@@ -28,7 +31,9 @@ class SessionStartSchema(Schema):
     )
     user_email = fields.Email(metadata={"description": "The person using the machine"})
     user_id = fields.Integer(metadata={"description": "Or their id"})
-    started_at = Instant(metadata={"description": "Default: now"})
+    started_at = Instant(
+        metadata={"description": "Default: now. A member may only send now (within a minute)"}
+    )
 
     @validates_schema
     def one_person(self, data, **kwargs):
@@ -56,7 +61,9 @@ class ConsumablesSchema(Schema):
 
 
 class SessionStopSchema(Schema):
-    ended_at = Instant(metadata={"description": "Default: now"})
+    ended_at = Instant(
+        metadata={"description": "Default: now. A member may only send now (within a minute)"}
+    )
     consumables = fields.Nested(ConsumablesSchema)
 
 
@@ -103,6 +110,27 @@ def _device() -> DeviceToken | None:
     if DEVICE_HEADER not in request.headers:
         return None
     return device_token_for(request.headers.get(DEVICE_HEADER, "").strip())
+
+
+def _reported_now(value: datetime | None, field: str, device: DeviceToken | None):
+    """A member reports their use as it happens: a time they send must be now, within a
+    small tolerance. Devices keep their own clock rules (they may send buffered events);
+    managers record past use; other corrections go through the manager's audited correction.
+    """
+    if value is None or device is not None or current_user.is_manager:
+        return value
+    tolerance = timedelta(seconds=current_app.config["USAGE_REPORT_TOLERANCE_SECONDS"])
+    if abs(value - utcnow()) > tolerance:
+        raise InvalidInput(
+            _(
+                "%(field)s must be now (within %(seconds)d seconds): leave it out. "
+                "A manager corrects the times of a session.",
+                field=field,
+                seconds=tolerance.total_seconds(),
+            ),
+            field=field,
+        )
+    return value
 
 
 def _start_inputs(data: dict, device: DeviceToken | None):
@@ -164,7 +192,7 @@ def usage_start():
         machine=machine,
         user=user,
         source=(UsageSource.DEVICE if device else UsageSource.KIOSK).value,
-        at=data.get("started_at"),
+        at=_reported_now(data.get("started_at"), "started_at", device),
         created_by=None if device else current_user,
     )
     commit()
@@ -212,7 +240,8 @@ def usage_stop(session_id: int):
         raise Forbidden(_("This session is not yours."))
     data = load_body(SessionStopSchema())
     quantity = (data.get("consumables") or {}).get("quantity")
-    stop_session(session=session, at=data.get("ended_at"), consumables=quantity)
+    ended_at = _reported_now(data.get("ended_at"), "ended_at", device)
+    stop_session(session=session, at=ended_at, consumables=quantity)
     commit()
     return jsonify(session_json(session))
 
