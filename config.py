@@ -93,6 +93,10 @@ class Config:
     # Wrong passwords (login and kiosk) per account and per address before a 429.
     PASSWORD_ATTEMPT_LIMITS = os.environ.get("PASSWORD_ATTEMPT_LIMITS", "10/minute;50/hour")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
+    # Who may frame the machine kiosk pages (every other page: nobody). E.g. "'self' https://signage.example".
+    FABLAB_EMBED_ANCESTORS = os.environ.get("FABLAB_EMBED_ANCESTORS", "'self'")
+    # Strict-Transport-Security on answers served over HTTPS (0: never).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust nothing).
     FABLAB_TRUSTED_PROXIES = int(os.environ.get("FABLAB_TRUSTED_PROXIES", "0"))
 

@@ -16,6 +16,7 @@ __all__ = ["check_secret_key", "register_security"]
 
 def register_security(app: Flask) -> None:
     """Headers, rate limits and session rules for every answer."""
-    from fablab.security import limits
+    from fablab.security import headers, limits
 
+    headers.register(app)
     limits.register(app)
