@@ -1,4 +1,4 @@
-"""hardening: revocable sessions
+"""hardening: revocable sessions, company feed links bound to their contact
 
 Revision ID: 0013_hardening
 Revises: 0007_lifecycle
@@ -7,6 +7,10 @@ Create Date: 2026-11-30 14:30:00
 ``users.session_version`` is part of every session and remember cookie; raising
 it ends them all (logout, password change, deactivation). Cookies issued before
 this revision carry no version: everybody logs in once more.
+
+``company_calendar_tokens.contact_id``: the contact a company feed link was issued
+to; the link dies when that person stops being the company's active contact.
+Existing links are given to the company's current contact, if it has one.
 """
 
 import sqlalchemy as sa
@@ -25,6 +29,35 @@ def upgrade():
         )
 
 
+    with op.batch_alter_table("company_calendar_tokens") as batch_op:
+        batch_op.add_column(sa.Column("contact_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_company_calendar_tokens_contact_id"), ["contact_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_company_calendar_tokens_contact_id_users"),
+            "users",
+            ["contact_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+    op.execute(
+        """
+        UPDATE company_calendar_tokens SET contact_id = (
+            SELECT min(users.id) FROM users
+            WHERE users.company_id = company_calendar_tokens.company_id
+              AND users.is_company_contact AND users.active
+        )
+        """
+    )
+
+
 def downgrade():
+    with op.batch_alter_table("company_calendar_tokens") as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_company_calendar_tokens_contact_id_users"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_company_calendar_tokens_contact_id"))
+        batch_op.drop_column("contact_id")
     with op.batch_alter_table("users") as batch_op:
         batch_op.drop_column("session_version")
