@@ -34,6 +34,16 @@ def protect_session_writes():
         csrf.protect()
 
 
+def register_idempotency() -> None:
+    from fablab.api.idempotency import claim_key, record_answer
+
+    # After the CSRF check above: a replay is answered only to a request allowed to write.
+    bp.before_request(claim_key)
+    bp.after_request(record_answer)
+
+
+register_idempotency()
+
 # Route modules register themselves on the blueprint.
 from fablab.api import (  # noqa: E402,F401
     billing,

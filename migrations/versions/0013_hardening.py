@@ -11,6 +11,8 @@ this revision carry no version: everybody logs in once more.
 ``company_calendar_tokens.contact_id``: the contact a company feed link was issued
 to; the link dies when that person stops being the company's active contact.
 Existing links are given to the company's current contact, if it has one.
+
+``idempotency_keys``: the first answer to an API POST sent with an Idempotency-Key.
 """
 
 import sqlalchemy as sa
@@ -52,7 +54,27 @@ def upgrade():
     )
 
 
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("caller", sa.String(length=80), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", sa.Text(), nullable=False),
+        sa.Column("response_type", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
+        sa.UniqueConstraint("caller", "key", name=op.f("uq_idempotency_keys_caller")),
+    )
+    op.create_index(
+        op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"], unique=False
+    )
+
+
 def downgrade():
+    op.drop_index(op.f("ix_idempotency_keys_created_at"), table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
     with op.batch_alter_table("company_calendar_tokens") as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_company_calendar_tokens_contact_id_users"), type_="foreignkey"
