@@ -7,6 +7,7 @@ the API per caller. Wrong passwords also count per account (see ``attempts``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
@@ -45,6 +46,19 @@ def _is_logged_in() -> bool:
     return current_user.is_authenticated
 
 
+# The limiter's table of limits is global (one Limiter for every app this process builds,
+# e.g. in tests): each limit is declared once, then every app gets the same wrapped view.
+_wrapped: dict[str, Callable] = {}
+_api_limited: list[bool] = []
+
+
+def _limited_view(endpoint: str, view: Callable, limits: str, anonymous_only: bool) -> Callable:
+    if endpoint not in _wrapped:
+        exempt = _is_logged_in if anonymous_only else None
+        _wrapped[endpoint] = limiter.limit(limits, methods=["POST"], exempt_when=exempt)(view)
+    return _wrapped[endpoint]
+
+
 def register(app: Flask) -> None:
     trusted = app.config.get("FABLAB_TRUSTED_PROXIES", 0)
     if trusted:
@@ -52,13 +66,12 @@ def register(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     limiter.init_app(app)
     views = app.view_functions
-    for endpoint, limits in FORM_LIMITS.items():
-        views[endpoint] = limiter.limit(limits, methods=["POST"])(views[endpoint])
-    for endpoint, limits in ANONYMOUS_LIMITS.items():
-        if endpoint in views:
-            views[endpoint] = limiter.limit(limits, methods=["POST"], exempt_when=_is_logged_in)(
-                views[endpoint]
-            )
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=api_caller)(
-        app.blueprints["api"]
-    )
+    for table, anonymous_only in ((FORM_LIMITS, False), (ANONYMOUS_LIMITS, True)):
+        for endpoint, limits in table.items():
+            if endpoint in views:
+                views[endpoint] = _limited_view(endpoint, views[endpoint], limits, anonymous_only)
+    if not _api_limited:
+        _api_limited.append(True)
+        limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=api_caller)(
+            app.blueprints["api"]
+        )
