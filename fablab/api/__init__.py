@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fablab.errors import DomainError
@@ -23,6 +24,21 @@ def bearer_token() -> str | None:
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
     return None
+
+
+@bp.before_request
+def authenticate_bearer():
+    """A Bearer token, when sent, alone decides who calls: a bad one is a 401 even
+    beside a session cookie (which would otherwise act, and skip the CSRF check)."""
+    from fablab.accounts.tokens import user_for_api_token
+
+    secret = bearer_token()
+    if secret is None:
+        return
+    user = user_for_api_token(secret)
+    if user is None:
+        raise Unauthorized(_("This API token is not valid (unknown, revoked or deactivated)."))
+    g._login_user = user  # Flask-Login's current user for this request
 
 
 @bp.before_request

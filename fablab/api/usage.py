@@ -149,10 +149,17 @@ def _start_inputs(data: dict, device: DeviceToken | None):
         return machine, current_user
     if not named:
         raise Forbidden(_("Say who uses the machine: user_email or user_id."), field="user_email")
-    user = find_user(user_id=data.get("user_id"), email=data.get("user_email"))
-    if device is None and not current_user.is_manager and user.id != current_user.id:
+    if device is None and not current_user.is_manager and not _names_me(data):
+        # Before any lookup: a member learns nothing about who has an account.
         raise Forbidden(_("Only a manager may start a session for someone else."))
+    user = find_user(user_id=data.get("user_id"), email=data.get("user_email"))
     return machine, user
+
+
+def _names_me(data: dict) -> bool:
+    if "user_id" in data:
+        return data["user_id"] == current_user.id
+    return (data.get("user_email") or "").strip().lower() == current_user.email
 
 
 @bp.post("/usage/sessions")

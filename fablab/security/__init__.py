@@ -16,8 +16,9 @@ __all__ = ["check_secret_key", "register_security"]
 
 def register_security(app: Flask) -> None:
     """Headers, rate limits and session rules for every answer."""
-    from fablab.security import faults, headers, limits
+    from fablab.security import bodies, faults, headers, limits
 
+    bodies.register(app)
     faults.register(app)
     headers.register(app)
     limits.register(app)
