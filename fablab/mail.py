@@ -50,7 +50,12 @@ class OutgoingMail:
 def queue_mail(
     to: str, subject: str, body: str, attachments: list[Attachment] | None = None
 ) -> None:
-    """Queue a message to be sent once the current request or job has committed."""
+    """Queue a message to be sent once the current request or job has committed.
+
+    The subject is folded onto one line: a name typed with CR/LF (a company's, a
+    person's) must neither inject a header nor make sending fail after the commit.
+    """
+    subject = " ".join(str(subject).split())
     g.setdefault("outgoing_mail", []).append(OutgoingMail(to, subject, body, attachments or []))
 
 
