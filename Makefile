@@ -55,6 +55,7 @@ run: install instance/secret_key
 	@export $(WITH_KEY); $(BIN)/flask scheduler & SCHED=$$!; \
 	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
+		--control-socket "$(CURDIR)/instance/gunicorn-$(PORT).ctl" \
 		--access-logfile - --error-logfile - wsgi:app
 
 lint: $(VENV)/.dev

@@ -66,3 +66,18 @@ def test_make_writes_a_private_random_key_once(tmp_path):
     assert len(first) >= 48
     assert make_key() == first  # kept across restarts
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_each_make_run_has_its_own_gunicorn_control_socket():
+    def recipe(port: str) -> str:
+        return subprocess.run(
+            ["make", "-n", "-f", str(ROOT / "Makefile"), "-C", str(ROOT), "run", f"PORT={port}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    first, second = recipe("5001"), recipe("5002")
+    assert f'--control-socket "{ROOT}/instance/gunicorn-5001.ctl"' in first
+    assert "gunicorn-5002.ctl" in second
