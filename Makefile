@@ -5,17 +5,19 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format install install-dev translations assets bench clean
+.PHONY: run test lint audit format install install-dev translations assets bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+# Runtime packages come from the lock file: exact versions, each checked against its hash.
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.lock requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
@@ -61,12 +63,20 @@ run: install instance/secret_key
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r fablab config.py wsgi.py --severity-level high
+
+# Known vulnerabilities in the locked packages, when pip-audit's database (pypi.org) answers.
+audit: $(VENV)/.dev
+	@if $(BIN)/python -c "import json, urllib.request as u; \
+		json.load(u.urlopen('https://pypi.org/pypi/flask/3.1.0/json', timeout=5))['vulnerabilities']" 2>/dev/null; then \
+		$(BIN)/pip install -q pip-audit && $(BIN)/pip-audit --require-hashes -r requirements.lock; \
+	else echo "pip-audit skipped: its vulnerability database (pypi.org) is not reachable"; fi
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install-dev node_modules/.installed lint
+test: install-dev node_modules/.installed lint audit
 	$(BIN)/pytest -q --db sqlite
 	$(BIN)/pytest -q --db postgresql -m "not browser"
 
