@@ -39,6 +39,7 @@ from fablab.bookings.services import (
 )
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.forms import parse_day
 from fablab.machines.models import Machine, MachineStatus
 from fablab.templating import is_safe_redirect
 from fablab.timeutil import lab_zone, utcnow
@@ -60,10 +61,7 @@ def _today() -> date:
 
 
 def _date_arg(name: str) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return _today()
+    return parse_day(request.args.get(name)) or _today()
 
 
 def bookable_machines() -> list[Machine]:
