@@ -116,6 +116,8 @@ def record_answer(response: Response) -> Response:
         db.session.rollback()  # nothing was committed: neither is the key
         return response
     try:
+        if sa.inspect(row).transient:  # the view rolled back, then committed its work
+            db.session.add(row)
         row.status_code = response.status_code
         row.response_body = response.get_data(as_text=True)
         row.response_type = response.mimetype or ""
