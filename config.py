@@ -83,6 +83,8 @@ class Config:
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )
+    # How often the scheduler checks it still holds its PostgreSQL lock (and retakes it).
+    SCHEDULER_LOCK_CHECK_SECONDS = int(os.environ.get("SCHEDULER_LOCK_CHECK_SECONDS", "30"))
 
     # Rate limits (fablab/security/limits.py). Memory is per process: with several
     # gunicorn workers or hosts, point every one at one Redis (redis://host:6379/0).
