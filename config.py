@@ -92,8 +92,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "fablab"
-    # Wrong passwords (login and kiosk) per account and per address before a 429.
+    # Wrong passwords (login and kiosk) per account, and per client address, before a 429.
+    # Behind one NAT (the lab's own Wi-Fi) everyone shares an address: raise the second.
     PASSWORD_ATTEMPT_LIMITS = os.environ.get("PASSWORD_ATTEMPT_LIMITS", "10/minute;50/hour")
+    PASSWORD_ATTEMPT_ADDRESS_LIMITS = os.environ.get(
+        "PASSWORD_ATTEMPT_ADDRESS_LIMITS", "10/minute;50/hour"
+    )
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
     # Who may frame the machine kiosk pages (every other page: nobody). E.g. "'self' https://signage.example".
     FABLAB_EMBED_ANCESTORS = os.environ.get("FABLAB_EMBED_ANCESTORS", "'self'")

@@ -141,3 +141,12 @@ def test_the_kiosk_takes_as_long_for_an_unknown_account(app, client, db, printer
     unknown = min(duration("nobody@example.org") for _ in range(3))
 
     assert unknown > known / 2, (known, unknown)
+
+
+def test_a_lab_behind_one_address_can_raise_the_address_limit(app, client, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "PASSWORD_ATTEMPT_ADDRESS_LIMITS", "100/minute")
+    users = [make_user() for _ in range(11)]
+    for user in users:
+        assert login(client, user.email, "wrong password!").status_code == 200
+
+    assert login(client, users[-1].email, TEST_PASSWORD).status_code == 302

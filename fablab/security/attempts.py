@@ -20,15 +20,16 @@ from fablab.extensions import limiter
 NAMESPACE = "password-attempts"
 
 
-def _keys(email: str) -> list[tuple[str, str]]:
+def _keys(email: str) -> list[tuple[str, str, str]]:
+    """(scope, value, setting): the account named and the client address."""
     return [
-        ("account", (email or "").strip().lower()[:254]),
-        ("address", get_remote_address() or ""),
+        ("account", (email or "").strip().lower()[:254], "PASSWORD_ATTEMPT_LIMITS"),
+        ("address", get_remote_address() or "", "PASSWORD_ATTEMPT_ADDRESS_LIMITS"),
     ]
 
 
-def _limits():
-    return parse_many(current_app.config["PASSWORD_ATTEMPT_LIMITS"])
+def _limits(setting: str):
+    return parse_many(current_app.config[setting])
 
 
 def seconds_blocked(email: str) -> int:
@@ -36,8 +37,8 @@ def seconds_blocked(email: str) -> int:
     if not limiter.enabled:
         return 0
     wait = 0.0
-    for item in _limits():
-        for scope, value in _keys(email):
+    for scope, value, setting in _keys(email):
+        for item in _limits(setting):
             if not limiter.limiter.test(item, NAMESPACE, scope, value):
                 reset_at = limiter.limiter.get_window_stats(item, NAMESPACE, scope, value)[0]
                 wait = max(wait, reset_at - time.time(), 1)
@@ -48,8 +49,8 @@ def record_failure(email: str) -> None:
     """Count one wrong password against the account named and the address it came from."""
     if not limiter.enabled:
         return
-    for item in _limits():
-        for scope, value in _keys(email):
+    for scope, value, setting in _keys(email):
+        for item in _limits(setting):
             limiter.limiter.hit(item, NAMESPACE, scope, value)
 
 
