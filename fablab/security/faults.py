@@ -60,7 +60,23 @@ def readyz():
     return jsonify({"status": "ready"})
 
 
+def _discard_session(_error: BaseException | None) -> None:
+    """End the request's session even when its connection died with the database.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first: a ROLLBACK
+    on a dead connection would otherwise raise after the answer was chosen, and the
+    server would turn it into a 500.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        current_app.logger.warning("session discarded: %s", str(error).splitlines()[0])
+        with contextlib.suppress(Exception):
+            db.session.registry.clear()
+
+
 def register(app: Flask) -> None:
+    app.teardown_appcontext(_discard_session)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PendingRollbackError, _unavailable)
     app.register_error_handler(DBAPIError, _disconnected)
