@@ -18,8 +18,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def cluster():
+def cluster(request):
+    """A PostgreSQL cluster of the test's own, to restart (with ``--db postgresql`` only)."""
     from tests.pg import start_cluster
+
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("restarts a PostgreSQL cluster: runs with --db postgresql")
 
     try:
         started = start_cluster()
