@@ -3,6 +3,8 @@ line for every mail, and company names are stored on one line."""
 
 from __future__ import annotations
 
+from tests.test_events_registrations import make_event  # noqa: F401  (fixture)
+
 
 def test_an_invitation_from_a_company_named_with_line_breaks_is_sent(
     client, db, make_company, make_user, login_as, outbox
@@ -31,3 +33,20 @@ def test_company_names_are_saved_on_one_line(db):
         contact_email="billing@acme.example",
     )
     assert company.legal_name == "Acme Robotics"
+
+
+def test_an_anonymous_registration_does_not_mail_the_typed_text(
+    client,
+    make_event,  # noqa: F811
+    outbox,
+):
+    event = make_event()
+    client.post(
+        f"/events/{event.id}/register",
+        data={"name": "WIN 500 EUR at evil.example", "email": "stranger@example.org"},
+        headers={"Accept-Language": "en"},
+    )
+
+    (message,) = outbox
+    assert "evil.example" not in message.body
+    assert message.body.startswith("Hello,")
