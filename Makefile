@@ -5,17 +5,19 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format install install-dev translations assets bench clean
+.PHONY: run test lint audit format install install-dev translations assets bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+# Runtime packages come from the lock file: exact versions, each checked against its hash.
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.dev: requirements.lock requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
@@ -33,29 +35,48 @@ node_modules/.installed: package.json
 assets: node_modules/.installed
 	cp node_modules/@picocss/pico/css/pico.jade.min.css fablab/static/vendor/pico/pico.min.css
 
-run: install
+# A random SECRET_KEY, written once and kept across restarts: the app refuses a
+# default or short key outside debug (whoever knows the key can forge sessions).
+instance/secret_key:
 	@mkdir -p instance
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo --if-empty
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	@echo "  A new SECRET_KEY was written to $@ (keep it; it signs sessions)."
+
+# SECRET_KEY from the environment when set, else the one in instance/.
+WITH_KEY = SECRET_KEY="$${SECRET_KEY:-$$(cat instance/secret_key)}"
+
+run: install instance/secret_key
+	@mkdir -p instance
+	$(WITH_KEY) $(BIN)/flask db upgrade
+	$(WITH_KEY) $(BIN)/flask seed-demo --if-empty
 	@echo ""
 	@echo "  fablab is running at http://127.0.0.1:$(PORT)"
 	@echo "  Demo logins (password demo-password): manager@example.org, member@example.org,"
 	@echo "  employee@example.org (Demo Industries). Stop with Ctrl-C."
 	@echo ""
-	@$(BIN)/flask scheduler & SCHED=$$!; \
+	@export $(WITH_KEY); $(BIN)/flask scheduler & SCHED=$$!; \
 	trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) \
+		--control-socket "$(CURDIR)/instance/gunicorn-$(PORT).ctl" \
 		--access-logfile - --error-logfile - wsgi:app
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r fablab config.py wsgi.py --severity-level high
+
+# Known vulnerabilities in the locked packages, when pip-audit's database (pypi.org) answers.
+audit: $(VENV)/.dev
+	@if $(BIN)/python -c "import json, urllib.request as u; \
+		json.load(u.urlopen('https://pypi.org/pypi/flask/3.1.0/json', timeout=5))['vulnerabilities']" 2>/dev/null; then \
+		$(BIN)/pip install -q pip-audit && $(BIN)/pip-audit --require-hashes -r requirements.lock; \
+	else echo "pip-audit skipped: its vulnerability database (pypi.org) is not reachable"; fi
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install-dev node_modules/.installed lint
+test: install-dev node_modules/.installed lint audit
 	$(BIN)/pytest -q --db sqlite
 	$(BIN)/pytest -q --db postgresql -m "not browser"
 

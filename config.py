@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else the one `make run` wrote into instance/.
+
+    The public fallback only serves debug runs: create_app refuses it otherwise
+    (fablab/security/secret.py).
+    """
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = Path(os.environ.get("SECRET_KEY_FILE", INSTANCE_DIR / "secret_key"))
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    return "dev-only-change-me"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -17,7 +33,7 @@ def _bool(name: str, default: bool = False) -> bool:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fablab.sqlite'}"
     )
@@ -51,6 +67,11 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # "Remember me": a per-login token (accounts.models.User.get_id), 30 days, same flags.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_RESET_MAX_AGE = 3600
     WAITLIST_OFFER_MINUTES = int(os.environ.get("WAITLIST_OFFER_MINUTES", "30"))
@@ -64,6 +85,8 @@ class Config:
     OUTBOX_KEEP_DAYS = int(os.environ.get("OUTBOX_KEEP_DAYS", "180"))
     USAGE_AUTO_CLOSE_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_HOURS", "12"))
     USAGE_AUTO_CLOSE_PRINT_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_PRINT_HOURS", "72"))
+    # A member reporting their own start/stop through the API: "now" within this many seconds.
+    USAGE_REPORT_TOLERANCE_SECONDS = int(os.environ.get("USAGE_REPORT_TOLERANCE_SECONDS", "60"))
     USAGE_OCTOPRINT_DEFAULT_EMAIL = os.environ.get("USAGE_OCTOPRINT_DEFAULT_EMAIL") or None
     USAGE_LINK_SILENT_MINUTES = int(os.environ.get("USAGE_LINK_SILENT_MINUTES", "15"))
     USAGE_POWER_ON_WATTS = float(os.environ.get("USAGE_POWER_ON_WATTS", "20"))
@@ -72,6 +95,28 @@ class Config:
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )
+    # How often the scheduler checks it still holds its PostgreSQL lock (and retakes it).
+    SCHEDULER_LOCK_CHECK_SECONDS = int(os.environ.get("SCHEDULER_LOCK_CHECK_SECONDS", "30"))
+
+    # Rate limits (fablab/security/limits.py). Memory is per process: with several
+    # gunicorn workers or hosts, point every one at one Redis (redis://host:6379/0).
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "fablab"
+    # Wrong passwords (login and kiosk) per account, and per client address, before a 429.
+    # Behind one NAT (the lab's own Wi-Fi) everyone shares an address: raise the second.
+    PASSWORD_ATTEMPT_LIMITS = os.environ.get("PASSWORD_ATTEMPT_LIMITS", "10/minute;50/hour")
+    PASSWORD_ATTEMPT_ADDRESS_LIMITS = os.environ.get(
+        "PASSWORD_ATTEMPT_ADDRESS_LIMITS", "10/minute;50/hour"
+    )
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/minute")
+    # Who may frame the machine kiosk pages (every other page: nobody). E.g. "'self' https://signage.example".
+    FABLAB_EMBED_ANCESTORS = os.environ.get("FABLAB_EMBED_ANCESTORS", "'self'")
+    # Strict-Transport-Security on answers served over HTTPS (0: never).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust nothing).
+    FABLAB_TRUSTED_PROXIES = int(os.environ.get("FABLAB_TRUSTED_PROXIES", "0"))
 
 
 class TestConfig(Config):

@@ -10,14 +10,17 @@ from flask_login import current_user
 
 from config import Config
 from fablab.extensions import babel, csrf, db, login_manager, migrate
+from fablab.security import check_secret_key, register_security
 
 
 def create_app(config: type[Config] | Config = Config) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config)
+    check_secret_key(app)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)

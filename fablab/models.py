@@ -1,6 +1,7 @@
 """Imports every model so that Alembic and the relationships see them all."""
 
 from fablab.accounts.models import ApiToken, Company, CompanyInvitation, User
+from fablab.api.models import IdempotencyKey  # noqa: F401
 from fablab.billing import models as billing_models  # noqa: F401
 from fablab.bookings.models import Reservation
 from fablab.bookings.waitlist_models import WaitlistEntry  # noqa: F401

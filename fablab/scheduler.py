@@ -8,7 +8,9 @@ this host or another) exits instead of running them again:
 * PostgreSQL: ``pg_try_advisory_lock`` held on a dedicated connection (any host).
 
 Exit codes: 0 after a normal stop or a ``--once`` run, 3 when another
-scheduler holds the lock (nothing ran).
+scheduler holds the lock (nothing ran). When PostgreSQL restarts, the lock's
+connection dies: the jobs pause until the lock is taken again, a failed job run
+is rolled back and logged, and the process goes on.
 
 Other domains register their jobs by adding a line to ``JOBS``: an id, a
 callable without arguments (it runs in its own app context, makes one service
@@ -17,6 +19,7 @@ call and commits) and an interval in seconds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -118,6 +121,16 @@ class AdvisoryLockGuard(AbstractContextManager):
             raise SchedulerLocked(f"PostgreSQL advisory lock {ADVISORY_LOCK_KEY} is held")
         return self
 
+    def reacquire(self) -> None:
+        """After the database restarted: a new connection, the lock again.
+
+        Raises SchedulerLocked when another scheduler took it meanwhile, and
+        SQLAlchemyError while the database is still unreachable.
+        """
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            self.connection.invalidate()  # type: ignore[union-attr]
+        self.__enter__()
+
     def still_held(self) -> bool:
         try:
             held = self.connection.scalar(  # type: ignore[union-attr]
@@ -129,7 +142,7 @@ class AdvisoryLockGuard(AbstractContextManager):
             )
             self.connection.commit()  # type: ignore[union-attr]
             return bool(held)
-        except sa.exc.DBAPIError:
+        except sa.exc.SQLAlchemyError:  # a dead connection, or one left needing a rollback
             return False
 
     def __exit__(self, *exc):
@@ -138,10 +151,11 @@ class AdvisoryLockGuard(AbstractContextManager):
                 sa.select(sa.func.pg_advisory_unlock(ADVISORY_LOCK_KEY))
             )
             self.connection.commit()  # type: ignore[union-attr]
-        except sa.exc.DBAPIError:
+        except sa.exc.SQLAlchemyError:
             pass  # the connection is gone, and the lock with it
         finally:
-            self.connection.close()  # type: ignore[union-attr]
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                self.connection.close()  # type: ignore[union-attr]
 
 
 def guard_for(app: Flask) -> AbstractContextManager:
@@ -157,11 +171,13 @@ def run_job(app: Flask, job: Job) -> object:
         try:
             result = job.func()
         except Exception:
-            rollback()
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # the database may be down
+                rollback()
             log.exception("job %s failed", job.id)
             return None
         finally:
-            db.session.remove()
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                db.session.remove()
     if result or job.log_idle:
         log.info("job %s done: %s", job.id, result)
     return result
@@ -191,7 +207,8 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
             next_run_time=_now(),
         )
     if isinstance(guard, AdvisoryLockGuard):
-        scheduler.add_job(_watch_lock, "interval", args=(scheduler, guard), seconds=30)
+        every = app.config.get("SCHEDULER_LOCK_CHECK_SECONDS", 30)
+        scheduler.add_job(_watch_lock, "interval", args=(scheduler, guard), seconds=every)
 
     def stop(_signum, _frame):
         scheduler.shutdown(wait=False)
@@ -208,9 +225,26 @@ def _interval(app: Flask, job: Job) -> int:
 
 
 def _watch_lock(scheduler, guard: AdvisoryLockGuard) -> None:
-    if not guard.still_held():
-        log.error("the scheduler lost its PostgreSQL connection and lock; stopping")
+    """Without the lock no job runs (another host might run it too): pause the jobs, take
+    the lock again once the database is back, then resume. Stop only when another
+    scheduler holds it."""
+    if guard.still_held():
+        return
+    log.error("the scheduler lost its PostgreSQL lock (database restarted?); jobs paused")
+    for job in JOBS:
+        scheduler.pause_job(job.id)
+    try:
+        guard.reacquire()
+    except SchedulerLocked:
+        log.error("another scheduler holds the lock now; stopping")
         scheduler.shutdown(wait=False)
+        return
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("database still unreachable (%s); retrying", type(error).__name__)
+        return
+    log.info("scheduler lock taken again; jobs resume")
+    for job in JOBS:
+        scheduler.resume_job(job.id)
 
 
 def _now():

@@ -24,6 +24,7 @@ from config import TestConfig
 from fablab import create_app
 from fablab.database import use_deferred_transactions
 from fablab.extensions import db as _db
+from fablab.extensions import limiter
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -165,6 +166,7 @@ def app(_migrated_app):
         yield _migrated_app
         _db.session.remove()
         empty_database()
+        limiter.reset()  # rate-limit counters live as long as the app: start each test afresh
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ def login_as(client):
 
     def _login(user):
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return client
 

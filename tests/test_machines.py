@@ -379,7 +379,7 @@ def test_two_managers_creating_the_same_name_at_once_get_one_machine(app, manage
 
     barrier = threading.Barrier(4)
     statuses = []
-    manager_id = str(manager.id)
+    manager_id = manager.get_id()
     db.session.commit()  # on SQLite an open transaction holds the write lock
 
     def create():

@@ -198,7 +198,7 @@ def test_the_demo_shows_payments_without_stripe_keys(db, client, app):
         db.session.commit()
     member = db.session.scalar(sa.select(User).where(User.email == "member@example.org"))
     with client.session_transaction() as session:
-        session["_user_id"] = str(member.id)
+        session["_user_id"] = member.get_id()
     mine = client.get("/invoices/mine").get_data(as_text=True)
     assert "Pay by card" not in mine
     invoice = db.session.scalar(
@@ -209,7 +209,7 @@ def test_the_demo_shows_payments_without_stripe_keys(db, client, app):
     assert "FR76 3000 6000 0112 3456 7890 189" in page
     manager = db.session.scalar(sa.select(User).where(User.email == "manager@example.org"))
     with client.session_transaction() as session:
-        session["_user_id"] = str(manager.id)
+        session["_user_id"] = manager.get_id()
     settings = client.get("/manage/payments/settings").get_data(as_text=True)
     assert "Stripe n'est pas configuré" in settings  # the demo manager reads French
     assert client.get("/manage/payments").status_code == 200

@@ -51,6 +51,8 @@ def scheduler_env(app) -> dict:
         SCHEDULER_LOCK_FILE=app.config["SCHEDULER_LOCK_FILE"],
         UPLOAD_FOLDER=app.config["UPLOAD_FOLDER"],
         PYTHONUNBUFFERED="1",
+        # The jobs process refuses the public development key, like the web app.
+        SECRET_KEY="scheduler-test-key-" + "x" * 40,
         # A closed SMTP port makes sending fail the way a down mail server does
         # (logged, the job's work kept).
         MAIL_SERVER="127.0.0.1",

@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from fablab.accounts.models import User
 from fablab.extensions import db, login_manager
@@ -17,12 +17,16 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember cookie, while that cookie's version is current."""
+    user_id, version, nonce = (str(session_id).split(":") + ["", "", ""])[:3]
+    if not (user_id.isdigit() and version.isdigit() and nonce) or len(user_id) > 10:
         return None
-    return user if user is not None and user.active else None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    user._login_nonce = nonce
+    return user
 
 
 @login_manager.request_loader
@@ -34,6 +38,12 @@ def load_user_from_bearer(request) -> User | None:
     if secret is None:
         return None
     return user_for_api_token(secret)
+
+
+def start_session(user: User, *, remember: bool = False) -> bool:
+    """Log ``user`` in with cookies of their own (a new nonce, the current version)."""
+    user._login_nonce = None
+    return login_user(user, remember=remember)
 
 
 def manager_required(view):

@@ -149,7 +149,7 @@ def save_company(
     contact_email: str,
 ) -> Company:
     """Create a company (``company`` None) or change one, after checking its identity."""
-    legal_name = (legal_name or "").strip()
+    legal_name = " ".join((legal_name or "").split())  # one line: it goes into mail subjects
     if not legal_name:
         raise CompanyError(_l("Enter the legal name."), field="legal_name")
     siret = normalise_siret(siret)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Optional
@@ -76,6 +77,9 @@ class User(UserMixin, db.Model):
     )
     is_company_contact: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session and remember cookie: raising it (logout, password change,
+    # deactivation) makes every cookie issued before worthless.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -83,6 +87,15 @@ class User(UserMixin, db.Model):
     api_tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
     )
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie carry: id, session version, login nonce.
+
+        The nonce makes each login's cookies unique; the user loader checks the
+        version (see ``accounts.auth.load_user``).
+        """
+        nonce = getattr(self, "_login_nonce", None) or secrets.token_urlsafe(9)
+        return f"{self.id}:{self.session_version}:{nonce}"
 
     # Flask-Login reads is_active; a deactivated account cannot log in.
     @property

@@ -106,18 +106,25 @@ def register_user(
     return user
 
 
+def revoke_sessions(*, user: User) -> None:
+    """End every session and remember cookie of this person, on every device."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+
+
 def change_password(*, user: User, current: str, new: str) -> None:
+    """A new password ends every session (the caller logs the person in again)."""
     if not user.check_password(current):
         raise AccountError(_l("The current password is wrong."), field="current_password")
     check_password_strength(new, email=user.email)
     user.set_password(new)
-    db.session.flush()
+    revoke_sessions(user=user)
 
 
 def reset_password(*, user: User, new: str) -> None:
     check_password_strength(new, email=user.email)
     user.set_password(new)
-    db.session.flush()
+    revoke_sessions(user=user)
 
 
 # A hash to check against when the e-mail is unknown, so that a failed login
@@ -245,7 +252,7 @@ def deactivate_user(*, actor: User, user: User) -> None:
     if user.is_admin and not actor.is_admin:
         raise AccountError(_l("Only an administrator can deactivate an administrator."))
     user.active = False
-    db.session.flush()
+    revoke_sessions(user=user)
 
 
 def reactivate_user(*, actor: User, user: User) -> None:

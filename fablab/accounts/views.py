@@ -7,11 +7,22 @@ The manager pages live in ``manage_views`` and the company pages in
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from fablab.accounts import services, tokens
+from fablab.accounts.auth import start_session
 from fablab.accounts.forms import (
     ApiTokenForm,
     LoginForm,
@@ -25,6 +36,7 @@ from fablab.accounts.forms import (
 from fablab.accounts.models import ApiToken
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.security import attempts
 from fablab.templating import is_safe_redirect
 from fablab.transaction import commit, rollback
 
@@ -55,20 +67,34 @@ def login():
         return redirect_next()
     form = LoginForm()
     if form.validate_on_submit():
+        wait = attempts.seconds_blocked(form.email.data)
+        if wait:
+            form.password.errors = [attempts.too_many_attempts(wait)]
+            return render_login(form, 429, {"Retry-After": str(wait)})
         user = services.authenticate(email=form.email.data, password=form.password.data)
-        if user is not None and login_user(user, remember=form.remember.data):
+        if user is not None and start_session(user, remember=form.remember.data):
             session["locale"] = user.locale
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect_next()
+        attempts.record_failure(form.email.data)
         # One message whatever failed: nobody learns which e-mails have an account.
         form.password.errors = [_("Wrong e-mail or password.")]
-    return render_template(
+    return render_login(form)
+
+
+def render_login(form: LoginForm, status: int = 200, headers: dict | None = None):
+    page = render_template(
         "accounts/login.html", form=form, next=safe_next(request.args.get("next"))
     )
+    return page, status, headers or {}
 
 
 @bp.post("/logout")
 def logout():
+    # Logging out ends this account's sessions everywhere: a copied cookie dies too.
+    if current_user.is_authenticated:
+        services.revoke_sessions(user=current_user)
+        commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))
@@ -95,7 +121,7 @@ def signup():
             rollback()
             show_error(form, error)
         else:
-            login_user(user)
+            start_session(user)
             session["locale"] = user.locale
             flash(_("Your account is ready. Welcome!"), "success")
             return redirect_next()
@@ -208,6 +234,9 @@ def change_password():
             rollback()
             show_error(form, error)
         else:
+            # Every other session has ended; this one goes on with the new version.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            start_session(current_user._get_current_object(), remember=cookie in request.cookies)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_profile(422, password_form=form)

@@ -27,6 +27,10 @@ class ErrorSchema(Schema):
     error = fields.String(required=True, metadata={"example": "conflict"})
     message = fields.String(required=True)
     field = fields.String()
+    fields_ = fields.Dict(
+        data_key="fields",
+        metadata={"description": "Invalid input: the messages of each field, by field name"},
+    )
 
 
 class CompanyRefSchema(Schema):

@@ -36,6 +36,20 @@ def build_spec(app: Flask | None = None) -> dict:
         "Error",
         {"description": "An error", "content": {"application/json": {"schema": "ErrorSchema"}}},
     )
+    spec.components.parameter(
+        "IdempotencyKey",
+        "header",
+        {
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            "description": (
+                "Send the same key again to retry safely: the first answer comes back "
+                "(header Idempotent-Replayed: true) and nothing is created twice. "
+                "Keys are kept 24 hours, per caller."
+            ),
+        },
+    )
     with app.test_request_context():
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
             if not rule.endpoint.startswith("api.") or rule.endpoint == "api.static":
@@ -43,7 +57,16 @@ def build_spec(app: Flask | None = None) -> dict:
             view = app.view_functions[rule.endpoint]
             if view.__doc__ and "---" in view.__doc__:
                 spec.path(view=view, app=app)
-    return plain_numbers(with_response_descriptions(spec.to_dict()))
+    return plain_numbers(with_idempotency_key(with_response_descriptions(spec.to_dict())))
+
+
+def with_idempotency_key(document: dict) -> dict:
+    """Every POST operation accepts the Idempotency-Key header."""
+    ref = {"$ref": "#/components/parameters/IdempotencyKey"}
+    for operations in document.get("paths", {}).values():
+        if "post" in operations:
+            operations["post"].setdefault("parameters", []).append(ref)
+    return document
 
 
 def plain_numbers(value):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate, validates_schema
@@ -43,7 +43,9 @@ class SessionStartSchema(Schema):
     )
     user_email = fields.Email(metadata={"description": "The person using the machine"})
     user_id = fields.Integer(metadata={"description": "Or their id"})
-    started_at = Instant(metadata={"description": "Default: now"})
+    started_at = Instant(
+        metadata={"description": "Default: now. A member may only send now (within a minute)"}
+    )
 
     @validates_schema
     def one_person(self, data, **kwargs):
@@ -71,7 +73,9 @@ class ConsumablesSchema(Schema):
 
 
 class SessionStopSchema(Schema):
-    ended_at = Instant(metadata={"description": "Default: now"})
+    ended_at = Instant(
+        metadata={"description": "Default: now. A member may only send now (within a minute)"}
+    )
     consumables = fields.Nested(ConsumablesSchema)
 
 
@@ -120,6 +124,27 @@ def _device() -> DeviceToken | None:
     return device_token_for(request.headers.get(DEVICE_HEADER, "").strip())
 
 
+def _reported_now(value: datetime | None, field: str, device: DeviceToken | None):
+    """A member reports their use as it happens: a time they send must be now, within a
+    small tolerance. Devices keep their own clock rules (they may send buffered events);
+    managers record past use; other corrections go through the manager's audited correction.
+    """
+    if value is None or device is not None or current_user.is_manager:
+        return value
+    tolerance = timedelta(seconds=current_app.config["USAGE_REPORT_TOLERANCE_SECONDS"])
+    if abs(value - utcnow()) > tolerance:
+        raise InvalidInput(
+            _(
+                "%(field)s must be now (within %(seconds)d seconds): leave it out. "
+                "A manager corrects the times of a session.",
+                field=field,
+                seconds=tolerance.total_seconds(),
+            ),
+            field=field,
+        )
+    return value
+
+
 def _start_inputs(data: dict, device: DeviceToken | None):
     if device is not None:
         if data.get("machine_id") not in (None, device.machine_id):
@@ -136,10 +161,17 @@ def _start_inputs(data: dict, device: DeviceToken | None):
         return machine, current_user
     if not named:
         raise Forbidden(_("Say who uses the machine: user_email or user_id."), field="user_email")
-    user = find_user(user_id=data.get("user_id"), email=data.get("user_email"))
-    if device is None and not current_user.is_manager and user.id != current_user.id:
+    if device is None and not current_user.is_manager and not _names_me(data):
+        # Before any lookup: a member learns nothing about who has an account.
         raise Forbidden(_("Only a manager may start a session for someone else."))
+    user = find_user(user_id=data.get("user_id"), email=data.get("user_email"))
     return machine, user
+
+
+def _names_me(data: dict) -> bool:
+    if "user_id" in data:
+        return data["user_id"] == current_user.id
+    return (data.get("user_email") or "").strip().lower() == current_user.email
 
 
 @bp.post("/usage/sessions")
@@ -179,7 +211,7 @@ def usage_start():
         machine=machine,
         user=user,
         source=(UsageSource.DEVICE if device else UsageSource.KIOSK).value,
-        at=data.get("started_at"),
+        at=_reported_now(data.get("started_at"), "started_at", device),
         created_by=None if device else current_user,
     )
     commit()
@@ -227,7 +259,8 @@ def usage_stop(session_id: int):
         raise Forbidden(_("This session is not yours."))
     data = load_body(SessionStopSchema())
     quantity = (data.get("consumables") or {}).get("quantity")
-    stop_session(session=session, at=data.get("ended_at"), consumables=quantity)
+    ended_at = _reported_now(data.get("ended_at"), "ended_at", device)
+    stop_session(session=session, at=ended_at, consumables=quantity)
     commit()
     return jsonify(session_json(session))
 

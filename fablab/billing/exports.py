@@ -13,6 +13,7 @@ from datetime import date
 from fablab.billing.accounting.vat_report import VatRow, vat_rows
 from fablab.billing.invoices import issue_date_range
 from fablab.billing.models import Invoice
+from fablab.spreadsheets import safe_row
 
 
 def _decimal(cents: int) -> str:
@@ -33,16 +34,18 @@ def journal_csv(start: date, end: date) -> str:
     )
     for invoice in issue_date_range(start, end):
         writer.writerow(
-            [
-                invoice.issue_date.isoformat(),
-                invoice.number,
-                invoice.doc_type,
-                _customer(invoice),
-                _decimal(invoice.total_excl_cents),
-                _decimal(invoice.total_vat_cents),
-                _decimal(invoice.total_incl_cents),
-                invoice.credited_invoice.number if invoice.credited_invoice else "",
-            ]
+            safe_row(
+                [
+                    invoice.issue_date.isoformat(),
+                    invoice.number,
+                    invoice.doc_type,
+                    _customer(invoice),
+                    _decimal(invoice.total_excl_cents),
+                    _decimal(invoice.total_vat_cents),
+                    _decimal(invoice.total_incl_cents),
+                    invoice.credited_invoice.number if invoice.credited_invoice else "",
+                ]
+            )
         )
     return out.getvalue()
 

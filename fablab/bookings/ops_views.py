@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from fablab.accounts.models import User
-from fablab.accounts.services import find_user_by_email
+from fablab.accounts.services import authenticate
 from fablab.bookings import checkin, waitlist
 from fablab.bookings.notifications import connect_signals, notify_series_confirmed
 from fablab.bookings.ops_forms import KioskCheckInForm, RecurringForm, WaitlistJoinForm
@@ -21,6 +21,7 @@ from fablab.bookings.waitlist_models import WaitlistEntry
 from fablab.errors import DomainError, NotFound
 from fablab.extensions import db
 from fablab.machines.models import Machine, MachineStatus
+from fablab.security import attempts
 from fablab.timeutil import local_to_utc, utcnow
 from fablab.transaction import commit, rollback
 
@@ -62,28 +63,43 @@ def kiosk(machine_id: int):
 
 
 def _kiosk_user(form: KioskCheckInForm) -> User | None:
-    """The typed-in account when e-mail and password match, else the logged-in one."""
+    """The typed-in account when e-mail and password match, else the logged-in one.
+
+    Same path and cost whether or not the account exists (``authenticate``
+    checks a dummy hash for unknown e-mails); wrong passwords count towards the
+    same lockout as the login page.
+    """
     if form.email.data:
-        user = find_user_by_email(form.email.data)
-        if user is None or not user.active or not user.check_password(form.password.data or ""):
-            return None
+        user = authenticate(email=form.email.data, password=form.password.data or "")
+        if user is None:
+            attempts.record_failure(form.email.data)
         return user
     return current_user if current_user.is_authenticated else None
+
+
+def _kiosk_refusal(machine: Machine, message: str):
+    flash(message, "error")
+    return redirect(url_for("booking_ops.kiosk", machine_id=machine.id))
 
 
 @bp.post("/kiosk/machines/<int:machine_id>/check-in")
 def kiosk_check_in(machine_id: int):
     machine = get_machine_or_404(machine_id)
     form = KioskCheckInForm()
+    typed = bool(form.email.data)
+    wait = attempts.seconds_blocked(form.email.data) if typed else 0
+    if wait:
+        return _kiosk_refusal(machine, attempts.too_many_attempts(wait))
     user = _kiosk_user(form) if form.validate() else None
+    # One message for a wrong password and for a right one without a booking to
+    # start: the anonymous kiosk must not tell which passwords are right.
+    refused = _("Wrong e-mail or password, or no booking of yours to start now.")
     if user is None:
-        flash(_("Wrong e-mail or password."), "error")
-        return redirect(url_for("booking_ops.kiosk", machine_id=machine.id))
+        return _kiosk_refusal(machine, refused if typed else _("Wrong e-mail or password."))
     try:
         reservation = checkin.check_in(machine=machine, user=user)
     except checkin.CheckInRefused as error:
-        flash(error.message, "error")
-        return redirect(url_for("booking_ops.kiosk", machine_id=machine.id))
+        return _kiosk_refusal(machine, refused if typed else error.message)
     commit()
     flash(
         _(

@@ -59,6 +59,7 @@ from fablab.bookings.services import (
 )
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.forms import parse_day
 from fablab.machines.models import Machine, MachineStatus
 from fablab.payments import slots as paid_slots
 from fablab.payments.views_helpers import return_urls as payment_return_urls
@@ -82,10 +83,7 @@ def _today() -> date:
 
 
 def _date_arg(name: str) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return _today()
+    return parse_day(request.args.get(name)) or _today()
 
 
 def bookable_machines() -> list[Machine]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -18,6 +19,9 @@ from fablab.timeutil import utcnow
 class CompanyCalendarToken(db.Model):
     """The secret in a company's feed URL. One per company; a new one replaces it.
 
+    It is issued to a contact and opens the feed only while that person is an
+    active contact of the company (see ``is_live``).
+
     The token itself is kept (not a hash) because the subscription page must be
     able to show the URL again; it is a 256-bit random secret.
     """
@@ -31,8 +35,24 @@ class CompanyCalendarToken(db.Model):
     )
     token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The contact it was issued to: the link dies when they stop being the contact.
+    contact_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
 
     company: Mapped[Company] = relationship()
+    contact: Mapped[Optional[User]] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        """Whether the person it was issued to is still an active contact of the company."""
+        contact = self.contact
+        return (
+            contact is not None
+            and contact.active
+            and contact.is_company_contact
+            and contact.company_id == self.company_id
+        )
 
 
 # 32 random bytes -> 43 URL-safe characters (256 bits).

@@ -49,12 +49,9 @@ def user_reservations(user: User, now: datetime) -> ColumnElement[bool]:
 
 
 def company_reservations(company: Company, now: datetime) -> ColumnElement[bool]:
-    """Bookings on the company's account and those of its current employees."""
-    employees = sa.select(User.id).where(User.company_id == company.id)
-    return sa.and_(
-        sa.or_(Reservation.company_id == company.id, Reservation.user_id.in_(employees)),
-        _shown_reservations(now),
-    )
+    """Bookings on the company's account only: an employee's personal bookings stay theirs
+    (the API shows a contact the same, see bookings.queries.visible_to)."""
+    return sa.and_(Reservation.company_id == company.id, _shown_reservations(now))
 
 
 def machine_reservations(machine: Machine, now: datetime) -> ColumnElement[bool]:

@@ -142,7 +142,7 @@ def subscriptions_page():
     personal = feed_links(url_for(".user_feed", token=token, _external=True))
     company = None
     if current_user.company and current_user.is_company_contact:
-        secret = company_token(current_user.company)
+        secret = company_token(current_user.company, contact=current_user)
         commit()
         company = feed_links(url_for(".company_feed", token=secret, _external=True))
     machines = db.session.scalars(
@@ -174,7 +174,7 @@ def revoke_personal():
 def revoke_company():
     if not (current_user.company and current_user.is_company_contact):
         abort(403)
-    rotate_company_token(current_user.company)
+    rotate_company_token(current_user.company, contact=current_user)
     commit()
     flash(_("A new company link was created; the old one no longer works."), "success")
     return redirect(url_for(".subscriptions_page"))

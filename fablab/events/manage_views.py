@@ -27,6 +27,7 @@ from fablab.events.views import bp, get_event, locale
 from fablab.extensions import db
 from fablab.machines.fields import choice
 from fablab.machines.models import Machine, MachineStatus, Qualification
+from fablab.spreadsheets import safe_cell
 from fablab.timeutil import to_local
 from fablab.transaction import commit, rollback
 
@@ -266,4 +267,4 @@ def registrations_csv(event_id: int):
 
 def _safe(text: str) -> str:
     """Stop spreadsheet formulas in people's own text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(text)

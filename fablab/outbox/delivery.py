@@ -28,7 +28,10 @@ class SendFailure(Exception):
 def send_email(*, to: str, mail: RenderedMail) -> None:
     """Send through the configured backend; raises SendFailure."""
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    message = EmailMessage(mail.subject, mail.body, sender, [to])
+    # One line: a name typed with CR/LF (a company's, a person's) in a subject must neither
+    # inject a header nor make sending fail.
+    subject = " ".join(str(mail.subject).split())
+    message = EmailMessage(subject, mail.body, sender, [to])
     for attachment in mail.attachments:
         message.attach(attachment.filename, attachment.content, attachment.mimetype)
     try:
