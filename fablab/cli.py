@@ -75,12 +75,14 @@ from fablab.billing.cli import invoices_group  # noqa: E402
 from fablab.calendars.cli import calendars_group  # noqa: E402
 from fablab.events.cli import events_group  # noqa: E402
 from fablab.scheduler import scheduler_command  # noqa: E402
+from fablab.synthetic.cli import seed_synthetic_command  # noqa: E402
 from fablab.usage.cli import usage_group  # noqa: E402
 
 COMMANDS = [
     create_user_command,
     create_token_command,
     seed_demo_command,
+    seed_synthetic_command,
     invoices_group,
     scheduler_command,
     usage_group,
