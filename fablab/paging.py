@@ -78,15 +78,18 @@ class Page:
 
 @dataclass(frozen=True)
 class Keyset:
-    """The order of a list: its time column and its id column."""
+    """The order of a list: its time column and its id column, or the id alone (``time`` None:
+    a list in the order rows were written, e.g. invoices in issue order)."""
 
-    time: sa.ColumnElement
+    time: sa.ColumnElement | None
     id: sa.ColumnElement
 
     def beyond(self, cursor: Cursor, descending: bool) -> sa.ColumnElement[bool]:
         """Rows after the cursor's key in (time, id) order; the first bound lets an index on
         the time column narrow the read."""
         at, row_id = self.time, self.id
+        if at is None:
+            return row_id < cursor.id if descending else row_id > cursor.id
         if descending:
             return sa.and_(
                 at <= cursor.start_at,
@@ -98,11 +101,12 @@ class Keyset:
         )
 
     def order(self, descending: bool) -> list[sa.ColumnElement]:
-        columns = (self.time, self.id)
+        columns = (self.id,) if self.time is None else (self.time, self.id)
         return [column.desc() for column in columns] if descending else list(columns)
 
     def cursor_of(self, row, *, newest_first: bool, backwards: bool) -> Cursor:
-        return Cursor(getattr(row, self.time.key), row.id, newest_first, backwards)
+        at = EPOCH if self.time is None else getattr(row, self.time.key)
+        return Cursor(at, row.id, newest_first, backwards)
 
 
 def keyset_page(

@@ -145,3 +145,39 @@ def test_members_cannot_list_or_export_everyone_s_usage(app, db, login_as, membe
     client = login_as(member)
     assert client.get("/usage/sessions").status_code in (302, 403)
     assert client.get("/usage/sessions/export.csv").status_code in (302, 403)
+
+
+def test_invoices_and_payments_lists_page_through_everything(app, db, login_as, monkeypatch):
+    from fablab.billing import manage_views
+    from fablab.billing.models import Invoice, Payment
+
+    seed(app)
+    monkeypatch.setattr(manage_views, "LIST_PAGE", 10)  # the synthetic month has ~50 documents
+    manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
+    client = login_as(manager)
+    documents = list(db.session.scalars(sa.select(Invoice.id).order_by(Invoice.chain_seq.desc())))
+    assert len(documents) > 20
+
+    invoice_row = re.compile(r'href="/(?:billing/)?invoices/(\d+)"')
+    pages, first = walk(client, "/billing/invoices", invoice_row)
+    assert len(pages) > 2
+    assert [n for page in pages for n in dict.fromkeys(page)] == documents
+    assert total_in(first, "documents-total") == len(documents)
+
+    credit_notes = list(
+        db.session.scalars(
+            sa.select(Invoice.id)
+            .where(Invoice.doc_type == "credit_note")
+            .order_by(Invoice.chain_seq.desc())
+        )
+    )
+    pages, first = walk(client, "/billing/invoices?type=credit_note", invoice_row)
+    shown = [n for page in pages for n in dict.fromkeys(page)]
+    assert [n for n in shown if n in credit_notes] == credit_notes
+    assert total_in(first, "documents-total") == len(credit_notes)
+
+    paid = list(db.session.scalars(sa.select(Payment.invoice_id).order_by(Payment.id.desc())))
+    pages, first = walk(client, "/billing/payments", invoice_row)
+    assert len(pages) > 2
+    assert [n for page in pages for n in page] == paid
+    assert total_in(first, "payments-total") == len(paid)
