@@ -181,3 +181,33 @@ def test_invoices_and_payments_lists_page_through_everything(app, db, login_as, 
     assert len(pages) > 2
     assert [n for page in pages for n in page] == paid
     assert total_in(first, "payments-total") == len(paid)
+
+
+def test_the_usage_api_pages_with_link_headers(app, db):
+    from fablab.accounts.tokens import create_api_token
+
+    seed(app)
+    manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
+    _token, secret = create_api_token(user=manager, name="paging")
+    db.session.commit()
+    newest = list(
+        db.session.scalars(
+            sa.select(UsageSession.id).order_by(
+                UsageSession.started_at.desc(), UsageSession.id.desc()
+            )
+        )
+    )
+    client = app.test_client()
+    url, pages = "/api/v1/usage/sessions?limit=500", []
+    while url:
+        response = client.get(url, headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 200
+        pages.append([session["id"] for session in response.get_json()])
+        found = re.match(r"<([^>]+)>; rel=\"next\"", response.headers.get("Link", ""))
+        url = found.group(1).replace("http://localhost", "") if found else None
+    assert len(pages) > 1
+    assert [n for page in pages for n in page] == newest
+    bad = client.get(
+        "/api/v1/usage/sessions?cursor=forged", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert bad.status_code == 422
