@@ -211,3 +211,19 @@ def test_the_usage_api_pages_with_link_headers(app, db):
         "/api/v1/usage/sessions?cursor=forged", headers={"Authorization": f"Bearer {secret}"}
     )
     assert bad.status_code == 422
+
+
+def test_the_events_list_pages_latest_first(app, db, login_as):
+    from fablab.events.models import Event
+
+    seed(app)
+    manager = db.session.scalar(sa.select(User).where(User.role == "manager"))
+    events = list(
+        db.session.scalars(sa.select(Event.id).order_by(Event.start_at.desc(), Event.id.desc()))
+    )
+    assert len(events) > 50
+    row = re.compile(r'href="/events/(\d+)/registrations"')
+    pages, first = walk(login_as(manager), "/events/manage", row)
+    assert len(pages) > 1
+    assert [n for page in pages for n in page] == events
+    assert total_in(first, "events-total") == len(events)
