@@ -227,3 +227,26 @@ def test_the_events_list_pages_latest_first(app, db, login_as):
     assert len(pages) > 1
     assert [n for page in pages for n in page] == events
     assert total_in(first, "events-total") == len(events)
+
+
+def test_the_closures_list_pages_latest_first(app, db, login_as, manager, lab_settings):
+    from datetime import UTC, datetime, timedelta
+
+    from fablab.machines.models import Closure
+    from fablab.machines.services import add_closure
+
+    first = datetime(2020, 1, 6, 8, tzinfo=UTC)
+    for n in range(60):
+        start = first + timedelta(weeks=n)
+        add_closure(title=f"Closed {n}", start_at=start, end_at=start + timedelta(hours=4))
+    db.session.commit()
+    closures = list(
+        db.session.scalars(
+            sa.select(Closure.id).order_by(Closure.start_at.desc(), Closure.id.desc())
+        )
+    )
+    row = re.compile(r'action="/(?:machines/)?closures/(\d+)/delete"')
+    pages, first_html = walk(login_as(manager), "/closures", row)
+    assert len(pages) == 2
+    assert [n for page in pages for n in page] == closures
+    assert total_in(first_html, "closures-total") == 60
