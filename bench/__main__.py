@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from bench.report import print_table, summary, write_json
+from bench.served_report import print_served, write_benchmarks_md
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -32,6 +33,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=15, help="timed runs per figure (median)")
     parser.add_argument("--no-postgresql", action="store_true", help="SQLite only")
     parser.add_argument("--no-export", action="store_true", help="skip the full CSV export")
+    served = parser.add_argument_group("served (gunicorn + PostgreSQL, load over HTTP)")
+    served.add_argument("--years", type=int, default=10, help="history of the long lab")
+    served.add_argument("--served-machines", type=int, default=30)
+    served.add_argument("--seconds", type=float, default=5.0, help="load time of each figure")
+    served.add_argument("--clients", type=int, default=8, help="keep-alive client threads")
+    served.add_argument("--no-served", action="store_true", help="skip the served benchmark")
+    served.add_argument(
+        "--served-only", action="store_true", help="only the served benchmark (no test client)"
+    )
     return parser.parse_args(argv)
 
 
@@ -116,18 +126,27 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     folder = tempfile.mkdtemp(prefix="fablab-bench-")
-    results = []
+    results, served = [], None
     try:
-        results.append(bench_database("SQLite", sqlite_urls(folder), folder, args))
-        if not args.no_postgresql:
-            pg = postgresql_run(folder, args)
-            if pg:
-                results.append(pg)
+        if not args.served_only:
+            results.append(bench_database("SQLite", sqlite_urls(folder), folder, args))
+            if not args.no_postgresql:
+                pg = postgresql_run(folder, args)
+                if pg:
+                    results.append(pg)
+        if not args.no_served:
+            from bench.served import served_run
+
+            served = served_run(args, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for result in results:
         print_table(result, args)
-    path = write_json(results, args, ROOT / "bench" / "results")
+    if served:
+        print_served(served, args)
+        write_benchmarks_md(served, results, args, ROOT / "BENCHMARKS.md")
+        print("\nThe served table is written to BENCHMARKS.md (between its bench markers).")
+    path = write_json([*results, {"served": served}], args, ROOT / "bench" / "results")
     print(f"\nResults written to {path.relative_to(ROOT)}")
     return 0
 

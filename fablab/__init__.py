@@ -83,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     from fablab.bookings.views import bp as bookings_bp
     from fablab.calendars.views import bp as calendars_bp
     from fablab.events.views import bp as events_bp
+    from fablab.health import bp as health_bp
     from fablab.machines.views import bp as machines_bp
     from fablab.main import bp as main_bp
     from fablab.outbox.views import bp as outbox_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from fablab.usage.views import bp as usage_bp
 
     for blueprint in (
+        health_bp,
         main_bp,
         accounts_bp,
         machines_bp,

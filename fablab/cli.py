@@ -80,12 +80,14 @@ from fablab.payments.cli import stripe_group  # noqa: E402
 from fablab.payments.offer_cli import offer_group  # noqa: E402
 from fablab.reports.cli import reports_group  # noqa: E402
 from fablab.scheduler import scheduler_command  # noqa: E402
+from fablab.synthetic.cli import seed_synthetic_command  # noqa: E402
 from fablab.usage.cli import usage_group  # noqa: E402
 
 COMMANDS = [
     create_user_command,
     create_token_command,
     seed_demo_command,
+    seed_synthetic_command,
     invoices_group,
     accounting_group,
     scheduler_command,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate, validates_schema
@@ -20,10 +20,11 @@ from fablab.api.helpers import (
 )
 from fablab.api.schemas import Instant
 from fablab.errors import Forbidden
-from fablab.extensions import db
+from fablab.paging import Cursor
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from fablab.usage.devices import device_token_for
+from fablab.usage.listing import sessions_page
 from fablab.usage.models import DeviceToken, UsageSession, UsageSource, UsageStatus
 from fablab.usage.printers import all_links, session_source
 from fablab.usage.queries import (
@@ -84,6 +85,8 @@ class SessionListQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf([s.value for s in UsageStatus]))
     start = Instant()
     end = Instant()
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200))
 
 
 class UsageSessionSchema(Schema):
@@ -278,8 +281,23 @@ def usage_list():
         - {in: query, name: status, schema: {type: string, enum: [open, closed, flagged]}}
         - {in: query, name: start, schema: {type: string, format: date-time}}
         - {in: query, name: end, schema: {type: string, format: date-time}}
+        - {in: query, name: limit, schema: {type: integer, default: 100, minimum: 1, maximum: 500}}
+        - in: query
+          name: cursor
+          schema: {type: string}
+          description: The X-Next-Cursor of the previous page
+      description: |
+        Newest first. At most `limit` sessions; when more follow, the response carries the
+        next page's address in `Link: <…>; rel="next"` and its cursor in `X-Next-Cursor`.
       responses:
         200:
+          headers:
+            Link:
+              description: '`<url>; rel="next"` when another page follows'
+              schema: {type: string}
+            X-Next-Cursor:
+              description: The cursor of the next page, when another page follows
+              schema: {type: string}
           content:
             application/json:
               schema:
@@ -287,11 +305,22 @@ def usage_list():
                 items: UsageSessionSchema
         401:
           $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
     """
     filters = load_query(SessionListQuerySchema())
+    limit, text = filters.pop("limit"), filters.pop("cursor", None)
+    cursor = Cursor.decode(text) if text else None
     user_id = None if current_user.is_manager else current_user.id
-    query = sessions_query(user_id=user_id, **filters).limit(500)
-    return jsonify([session_json(s) for s in db.session.scalars(query)])
+    page = sessions_page(sessions_query(user_id=user_id, **filters), cursor=cursor, limit=limit)
+    response = jsonify([session_json(s) for s in page.rows])
+    if page.next_cursor is not None:
+        token = page.next_cursor.encode()
+        args = {**request.args.to_dict(), "cursor": token, "limit": limit}
+        url = url_for("api.usage_list", _external=True, **args)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+        response.headers["X-Next-Cursor"] = token
+    return response
 
 
 class PrinterLinkSchema(Schema):

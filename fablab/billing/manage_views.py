@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from fablab.accounts.auth import manager_required
 from fablab.accounts.models import Company, User
@@ -39,8 +40,11 @@ from fablab.billing.text import rate_text
 from fablab.billing.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
 from fablab.timeutil import to_local, utcnow
 from fablab.transaction import commit, rollback
+
+LIST_PAGE = 50
 
 
 def _today() -> date:
@@ -203,14 +207,32 @@ def memberships():
 @manager_required
 def invoices():
     doc_type = request.args.get("type", "")
-    query = sa.select(Invoice).order_by(Invoice.chain_seq.desc()).limit(500)
+    query = sa.select(Invoice)
     if doc_type in (DocType.INVOICE, DocType.CREDIT_NOTE):
         query = query.where(Invoice.doc_type == doc_type)
+    cursor = _cursor()
+    # Issuing is serialised (the chain lock): ids follow the chain, newest first.
+    page = keyset_page(query, Keyset(None, Invoice.id), cursor=cursor, limit=LIST_PAGE)
     rows = [
-        (invoice, None if invoice.is_credit_note else balance_of(invoice))
-        for invoice in db.session.scalars(query).all()
+        (invoice, None if invoice.is_credit_note else balance_of(invoice)) for invoice in page.rows
     ]
-    return render_template("billing/invoices.html", rows=rows, doc_type=doc_type)
+    return render_template(
+        "billing/invoices.html",
+        rows=rows,
+        doc_type=doc_type,
+        page=page,
+        total=count_rows(query, Invoice.id),
+        on_first_page=cursor is None,
+        filter_args={"type": doc_type} if doc_type else {},
+    )
+
+
+def _cursor() -> Cursor | None:
+    try:
+        return Cursor.from_text(request.args.get("cursor"))
+    except InvalidCursor as error:
+        flash(error.message, "error")
+        return None
 
 
 def _manager_invoice(invoice_id: int) -> Invoice:
@@ -278,10 +300,16 @@ def add_payment(invoice_id: int):
 @bp.get("/billing/payments")
 @manager_required
 def payments():
-    rows = db.session.scalars(
-        sa.select(Payment).order_by(Payment.received_on.desc(), Payment.id.desc()).limit(500)
-    ).all()
-    return render_template("billing/payments.html", payments=rows)
+    query = sa.select(Payment).options(selectinload(Payment.invoice))
+    cursor = _cursor()
+    page = keyset_page(query, Keyset(None, Payment.id), cursor=cursor, limit=LIST_PAGE)
+    return render_template(
+        "billing/payments.html",
+        payments=page.rows,
+        page=page,
+        total=count_rows(query, Payment.id),
+        on_first_page=cursor is None,
+    )
 
 
 @bp.get("/billing/unpaid")

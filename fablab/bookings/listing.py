@@ -1,133 +1,62 @@
 """Long lists of bookings: keyset pages, cheap totals, the whole list in batches, people search.
 
-A page is addressed by an opaque cursor holding the (start_at, id) of the row it
-continues from, so a page costs the same on the first and the thousandth page
-and a booking added meanwhile never shifts a row onto two pages.
+Pages are fablab/paging.py keyset pages on (start_at, id).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from fablab.accounts.models import Company, User
 from fablab.accounts.services import search_users
-from fablab.bookings.models import Reservation
-from fablab.bookings.queries import with_people_and_machines
-from fablab.errors import DomainError
+from fablab.bookings.models import ACTIVE_STATUSES, Reservation
+from fablab.bookings.queries import filtered_reservations, with_people_and_machines
 from fablab.extensions import db
-from fablab.forms import LARGEST_INTEGER
 from fablab.machines.models import Machine
+from fablab.paging import Cursor, InvalidCursor, Keyset, Page, count_rows, keyset_page
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PEOPLE_SHOWN = 20
+KEYSET = Keyset(Reservation.start_at, Reservation.id)
 
-
-class InvalidCursor(DomainError):
-    status = 422
-    code = "invalid"
-
-    def default_message(self):
-        return _l("This page link is not valid: start again from the first page.")
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page starts: after (or, going back, before) the row (start_at, id)."""
-
-    start_at: datetime
-    id: int
-    newest_first: bool = True
-    backwards: bool = False
-
-    def encode(self) -> str:
-        micros = (self.start_at - EPOCH) // timedelta(microseconds=1)
-        flags = ("d" if self.newest_first else "a") + ("p" if self.backwards else "n")
-        raw = f"{flags}.{micros}.{self.id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor:
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-            flags, micros, row_id = raw.split(".")
-            if flags[0] not in "ad" or flags[1] not in "np" or len(flags) != 2:
-                raise ValueError(flags)
-            start_at = EPOCH + timedelta(microseconds=int(micros))
-            if not 0 < int(row_id) <= LARGEST_INTEGER:
-                raise ValueError(row_id)
-            return cls(start_at, int(row_id), flags[0] == "d", flags[1] == "p")
-        except (ValueError, IndexError, OverflowError, binascii.Error, UnicodeDecodeError):
-            raise InvalidCursor(field="cursor") from None
-
-    @classmethod
-    def of(cls, row: Reservation, *, newest_first: bool, backwards: bool) -> Cursor:
-        return cls(row.start_at, row.id, newest_first, backwards)
-
-
-@dataclass
-class Page:
-    rows: list[Reservation]
-    next_cursor: Cursor | None = None
-    previous_cursor: Cursor | None = None
+# Re-exported: the bookings pages and the API take their cursors from here.
+__all__ = [
+    "Cursor",
+    "InvalidCursor",
+    "Page",
+    "count_of",
+    "export_rows",
+    "find_person",
+    "page_of",
+    "people",
+]
 
 
 def _beyond(cursor: Cursor, descending: bool) -> sa.ColumnElement[bool]:
-    """Rows after the cursor's key in the (start_at, id) order, the index narrowing by time."""
-    start, row_id = Reservation.start_at, Reservation.id
-    if descending:
-        return sa.and_(
-            start <= cursor.start_at,
-            sa.or_(start < cursor.start_at, sa.and_(start == cursor.start_at, row_id < cursor.id)),
-        )
-    return sa.and_(
-        start >= cursor.start_at,
-        sa.or_(start > cursor.start_at, sa.and_(start == cursor.start_at, row_id > cursor.id)),
-    )
+    return KEYSET.beyond(cursor, descending)
 
 
 def page_of(
     query: sa.Select, *, newest_first: bool = True, cursor: Cursor | None = None, limit: int = 50
 ) -> Page:
     """One page of ``query`` (reservations) in (start_at, id) order, from ``cursor``."""
-    if cursor is not None and cursor.newest_first != newest_first:
-        raise InvalidCursor(field="cursor")
-    backwards = bool(cursor and cursor.backwards)
-    descending = newest_first != backwards
-    if cursor is not None:
-        query = query.where(_beyond(cursor, descending))
-    columns = (Reservation.start_at, Reservation.id)
-    order = [column.desc() for column in columns] if descending else list(columns)
-    query = with_people_and_machines(query).order_by(*order).limit(limit + 1)
-    rows = list(db.session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if backwards:
-        rows.reverse()
-    has_next = True if backwards else more
-    has_previous = more if backwards else cursor is not None
-    page = Page(rows)
-    if rows and has_next:
-        page.next_cursor = Cursor.of(rows[-1], newest_first=newest_first, backwards=False)
-    if rows and has_previous:
-        page.previous_cursor = Cursor.of(rows[0], newest_first=newest_first, backwards=True)
-    return page
+    return keyset_page(
+        with_people_and_machines(query),
+        KEYSET,
+        newest_first=newest_first,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def count_of(query: sa.Select, *, cap: int | None = None) -> int:
     """How many rows ``query`` gives, reading at most ``cap + 1`` of them when capped."""
-    inner = query.with_only_columns(Reservation.id).order_by(None)
-    if cap is not None:
-        inner = inner.limit(cap + 1)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
+    return count_rows(query, Reservation.id, cap=cap)
 
 
 def export_rows(query: sa.Select, *, batch: int = 2000) -> Iterator[sa.Row]:
@@ -227,3 +156,28 @@ def people(text: str, *, limit: int = 10, active_only: bool = True) -> list[User
     """People whose name or e-mail contains ``text`` (for the type-ahead)."""
     query = search_users(text=text, active="yes" if active_only else "")
     return list(db.session.scalars(query.options(selectinload(User.company)).limit(limit)))
+
+
+# -- my bookings --------------------------------------------------------------------
+
+
+@dataclass
+class MyBookings:
+    upcoming: list[Reservation]
+    past: Page
+    past_total: int
+
+
+def my_bookings(
+    *, viewer: User, now: datetime, cursor: Cursor | None = None, limit: int = 50
+) -> MyBookings:
+    """A person's bookings (a company contact's: the company's too): every upcoming one,
+    and one page of the past and cancelled ones, newest first (a manager sees their own)."""
+    own = filtered_reservations(viewer=viewer, user_id=viewer.id if viewer.is_manager else None)
+    ahead = sa.and_(Reservation.status.in_(ACTIVE_STATUSES), Reservation.end_at > now)
+    upcoming = db.session.scalars(
+        with_people_and_machines(own.where(ahead)).order_by(Reservation.start_at, Reservation.id)
+    )
+    past = own.where(sa.not_(ahead))
+    page = page_of(past, cursor=cursor, limit=limit)
+    return MyBookings(list(upcoming), page, count_of(past))

@@ -38,14 +38,13 @@ from fablab.bookings.listing import (
     count_of,
     export_rows,
     find_person,
+    my_bookings,
     page_of,
 )
-from fablab.bookings.models import ACTIVE_STATUSES
 from fablab.bookings.queries import (
     filtered_reservations,
     get_machine_or_404,
     get_reservation_for,
-    list_reservations,
 )
 from fablab.bookings.rules import RuleViolation, resolve_rules
 from fablab.bookings.services import (
@@ -207,14 +206,20 @@ def _book_and_pay(machine: Machine, form: BookingForm, times, company, monday: d
 @bp.get("/bookings/mine")
 @login_required
 def mine():
-    now = utcnow()
-    rows = list_reservations(viewer=current_user, limit=None)
-    if current_user.is_manager:  # a manager's "mine" is their own, not everyone's
-        rows = [r for r in rows if r.user_id == current_user.id]
-    upcoming = [r for r in rows if r.end_at > now and r.status in ACTIVE_STATUSES]
-    past = [r for r in reversed(rows) if r not in upcoming][:100]
+    try:
+        cursor = Cursor.from_text(request.args.get("cursor"))
+    except InvalidCursor as error:
+        flash(error.message, "error")
+        cursor = None
+    mine = my_bookings(viewer=current_user, now=utcnow(), cursor=cursor, limit=PAGE_SIZE)
     return render_template(
-        "bookings/mine.html", upcoming=upcoming, past=past, cancel_form=CancelForm()
+        "bookings/mine.html",
+        upcoming=mine.upcoming,
+        page=mine.past,
+        past=mine.past.rows,
+        past_total=mine.past_total,
+        on_first_page=cursor is None,
+        cancel_form=CancelForm(),
     )
 
 

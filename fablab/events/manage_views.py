@@ -17,7 +17,6 @@ from fablab.events import registrations as regs
 from fablab.events.forms import EventForm, WalkInForm
 from fablab.events.models import Event, Registration, RegistrationStatus
 from fablab.events.services import (
-    all_events,
     cancel_event,
     create_event,
     publish_event,
@@ -27,17 +26,30 @@ from fablab.events.views import bp, get_event, locale
 from fablab.extensions import db
 from fablab.machines.fields import choice
 from fablab.machines.models import Machine, MachineStatus, Qualification
+from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
 from fablab.spreadsheets import safe_cell
 from fablab.timeutil import to_local
 from fablab.transaction import commit, rollback
+
+EVENTS_PAGE = 50
 
 
 @bp.get("/events/manage")
 @manager_required
 def manage_list():
+    try:
+        cursor = Cursor.from_text(request.args.get("cursor"))
+    except InvalidCursor as error:
+        flash(error.message, "error")
+        cursor = None
+    query = sa.select(Event)
+    page = keyset_page(query, Keyset(Event.start_at, Event.id), cursor=cursor, limit=EVENTS_PAGE)
     return render_template(
         "events/manage_list.html",
-        events=all_events(),
+        events=page.rows,
+        page=page,
+        total=count_rows(query, Event.id),
+        on_first_page=cursor is None,
         locale=locale(),
         confirmed=regs.confirmed_count,
     )

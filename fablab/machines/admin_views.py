@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from fablab.accounts.models import User
 from fablab.accounts.services import find_user_by_email
@@ -42,6 +43,7 @@ from fablab.machines.services import (
 )
 from fablab.machines.settings import get_settings
 from fablab.machines.views import bp, manager_required
+from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
 from fablab.timeutil import local_to_utc, utcnow
 from fablab.transaction import commit, rollback
 
@@ -240,8 +242,21 @@ def closures():
             commit()
             flash(_("Closure added."), "success")
             return redirect(url_for("machines.closures"))
-    rows = db.session.scalars(sa.select(Closure).order_by(Closure.start_at.desc()).limit(200)).all()
-    return form_page("machines/closures.html", form, closures=rows)
+    try:
+        cursor = Cursor.from_text(request.args.get("cursor"))
+    except InvalidCursor as error:
+        flash(error.message, "error")
+        cursor = None
+    query = sa.select(Closure).options(selectinload(Closure.machine))
+    page = keyset_page(query, Keyset(Closure.start_at, Closure.id), cursor=cursor, limit=50)
+    return form_page(
+        "machines/closures.html",
+        form,
+        closures=page.rows,
+        page=page,
+        on_first_page=cursor is None,
+        total=count_rows(query, Closure.id),
+    )
 
 
 @bp.post("/closures/<int:closure_id>/delete")

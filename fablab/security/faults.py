@@ -2,16 +2,14 @@
 
 While PostgreSQL restarts (or the SQLite file cannot be opened) every request
 answers 503 with ``Retry-After``; the pool's pre-ping drops dead connections so
-the first request after the restart works again. ``/healthz`` says the process
-lives; ``/readyz`` says the database answers and its migrations are current.
+the first request after the restart works again. The probes ``/healthz`` and
+``/readyz`` are in ``fablab.health``.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app, jsonify, render_template
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError, SQLAlchemyError
@@ -43,23 +41,6 @@ def _disconnected(error: DBAPIError):
     raise error
 
 
-def healthz():
-    return jsonify({"status": "ok"})
-
-
-def readyz():
-    try:
-        with db.engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
-    except DBAPIError as error:
-        return jsonify({"status": "database unavailable", "detail": type(error).__name__}), 503
-    directory = current_app.extensions["migrate"].directory
-    expected = set(ScriptDirectory(directory).get_heads())
-    if current != expected:
-        return jsonify({"status": "migrations pending", "current": sorted(current)}), 503
-    return jsonify({"status": "ready"})
-
-
 def _discard_session(_error: BaseException | None) -> None:
     """End the request's session even when its connection died with the database.
 
@@ -80,5 +61,3 @@ def register(app: Flask) -> None:
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PendingRollbackError, _unavailable)
     app.register_error_handler(DBAPIError, _disconnected)
-    app.add_url_rule("/healthz", "healthz", healthz)
-    app.add_url_rule("/readyz", "readyz", readyz)

@@ -89,6 +89,10 @@ class UsageSession(db.Model):
             postgresql_where=sa.text(OPEN_SQL),
         ),
         sa.Index("ix_usage_sessions_machine_started", "machine_id", "started_at"),
+        # The manager's list, newest first, pages without sorting the whole history.
+        sa.Index("ix_usage_sessions_started", "started_at"),
+        # A person's own list ("My usage"), newest first.
+        sa.Index("ix_usage_sessions_user_started", "user_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,16 @@ Device tokens and OctoPrint links are in ``fablab.usage.device_views``.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,7 +24,8 @@ from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
 from fablab.machines.models import Machine, MachineStatus
-from fablab.timeutil import utcnow
+from fablab.paging import Cursor, InvalidCursor
+from fablab.timeutil import lab_zone, utcnow
 from fablab.transaction import commit, rollback
 from fablab.usage.corrections import approve_session, correct_session, record_session
 from fablab.usage.devices import link_of
@@ -28,6 +38,7 @@ from fablab.usage.forms import (
     to_local_naive,
     to_utc,
 )
+from fablab.usage.listing import COUNT_CAP, csv_lines, sessions_page, sessions_total
 from fablab.usage.models import PRINTER_SOURCES, UsageSource, UsageStatus
 from fablab.usage.printers import failing_links
 from fablab.usage.queries import find_user, get_machine_or_404, get_session_for
@@ -145,8 +156,21 @@ def stop(session_id: int):
 @bp.get("/mine")
 @login_required
 def mine():
-    rows = db.session.scalars(sessions_query(user_id=current_user.id).limit(200)).all()
-    return render_template("usage/mine.html", sessions=rows)
+    query = sessions_query(user_id=current_user.id)
+    cursor = _cursor()
+    page = sessions_page(query, cursor=cursor)
+    total = sessions_total(query, exact=True)
+    return render_template(
+        "usage/mine.html", sessions=page.rows, page=page, total=total, on_first_page=not cursor
+    )
+
+
+def _cursor() -> Cursor | None:
+    try:
+        return Cursor.from_text(request.args.get("cursor"))
+    except InvalidCursor as error:
+        flash(error.message, "error")
+        return None
 
 
 # --- manager pages -----------------------------------------------------------
@@ -158,9 +182,7 @@ def _machine_choices(blank: bool = False) -> list[tuple[int, str]]:
     return [(0, _("All machines")), *choices] if blank else choices
 
 
-@bp.get("/sessions")
-@manager_required
-def sessions():
+def _session_filters() -> tuple[FilterForm, dict]:
     form = FilterForm(request.args)
     form.machine_id.choices = _machine_choices(blank=True)
     form.status.choices = [("", _("All statuses")), *STATUS_LABELS.items()]
@@ -177,8 +199,43 @@ def sessions():
                 filters["user_id"] = find_user(email=form.user_email.data).id
             except DomainError:
                 filters["user_id"] = -1
-    rows = db.session.scalars(sessions_query(**filters).limit(500)).all()
-    return render_template("usage/sessions.html", sessions=rows, form=form)
+    return form, filters
+
+
+@bp.get("/sessions")
+@manager_required
+def sessions():
+    form, filters = _session_filters()
+    query = sessions_query(**filters)
+    cursor = _cursor()
+    page = sessions_page(query, cursor=cursor)
+    exact = bool(filters.get("user_id") or filters.get("machine_id"))
+    total = sessions_total(query, exact=exact)
+    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    return render_template(
+        "usage/sessions.html",
+        sessions=page.rows,
+        form=form,
+        page=page,
+        total=total,
+        total_capped=not exact and total > COUNT_CAP,
+        count_cap=COUNT_CAP,
+        on_first_page=cursor is None,
+        filter_args=args,
+    )
+
+
+@bp.get("/sessions/export.csv")
+@manager_required
+def export_sessions():
+    """The whole filtered list as CSV, written out while it is read (no page, no limit)."""
+    _form, filters = _session_filters()
+    stamp = utcnow().astimezone(lab_zone()).strftime("%Y%m%d-%H%M")
+    return Response(
+        stream_with_context(csv_lines(sessions_query(**filters))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="usage-{stamp}.csv"'},
+    )
 
 
 @bp.get("/review")
