@@ -57,6 +57,10 @@ class Config:
     USAGE_AUTO_CLOSE_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_HOURS", "12"))
     USAGE_AUTO_CLOSE_PRINT_HOURS = int(os.environ.get("USAGE_AUTO_CLOSE_PRINT_HOURS", "72"))
     USAGE_OCTOPRINT_DEFAULT_EMAIL = os.environ.get("USAGE_OCTOPRINT_DEFAULT_EMAIL") or None
+    # Regional hub: FABLAB_HUB=1 puts the network pages in the main menu.
+    FABLAB_HUB = _bool("FABLAB_HUB")
+    NETWORK_FETCH_TIMEOUT = float(os.environ.get("NETWORK_FETCH_TIMEOUT", "5"))
+    NETWORK_MAX_BYTES = int(os.environ.get("NETWORK_MAX_BYTES", str(2_000_000)))
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )

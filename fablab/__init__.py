@@ -82,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
     from fablab.events.views import bp as events_bp
     from fablab.machines.views import bp as machines_bp
     from fablab.main import bp as main_bp
+    from fablab.network.blueprint import bp as network_bp
+    from fablab.public.blueprint import bp as public_bp
     from fablab.usage.views import bp as usage_bp
 
     for blueprint in (
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
         bookings_bp,
         usage_bp,
         billing_bp,
+        public_bp,
+        network_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -74,6 +74,7 @@ def seed_demo_command(if_empty: bool) -> None:
 from fablab.billing.cli import invoices_group  # noqa: E402
 from fablab.calendars.cli import calendars_group  # noqa: E402
 from fablab.events.cli import events_group  # noqa: E402
+from fablab.network.cli import network_group  # noqa: E402
 from fablab.scheduler import scheduler_command  # noqa: E402
 from fablab.usage.cli import usage_group  # noqa: E402
 
@@ -86,6 +87,7 @@ COMMANDS = [
     usage_group,
     calendars_group,
     events_group,
+    network_group,
 ]
 
 

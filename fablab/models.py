@@ -14,6 +14,8 @@ from fablab.machines.models import (
     Qualification,
     UserQualification,
 )
+from fablab.network import models as network_models  # noqa: F401
+from fablab.public import models as public_models  # noqa: F401
 from fablab.usage import models as usage_models  # noqa: F401
 
 __all__ = [

@@ -35,6 +35,7 @@ from fablab.bookings import jobs as booking_jobs
 from fablab.calendars import jobs as calendar_jobs
 from fablab.events import jobs as event_jobs
 from fablab.extensions import db
+from fablab.network import jobs as network_jobs
 from fablab.transaction import rollback
 from fablab.usage import jobs as usage_jobs
 
@@ -61,6 +62,7 @@ JOBS: list[Job] = [
     Job("usage.poll_octoprint", usage_jobs.poll_octoprint, 60),
     Job("usage.close_stale_sessions", usage_jobs.close_stale_sessions_job, 900),
     Job("billing.monthly_invoicing", billing_jobs.monthly_invoicing_job, 3600),
+    Job("network.refresh_labs", network_jobs.refresh_network_job, 900),
 ]
 
 

@@ -160,3 +160,6 @@ def seed_demo() -> None:
     seed_usage()
     seed_billing()
     seed_bookings()
+    from fablab.public.demo import seed_open_data
+
+    seed_open_data()
