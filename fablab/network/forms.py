@@ -26,8 +26,8 @@ class FinderForm(Form):
         _l("Machine"), choices=[(k.value, label) for k, label in KIND_LABELS.items()]
     )
     day = DateField(_l("Day"), validators=[InputRequired()])
-    after = TimeField(_l("From"), validators=[InputRequired()])
-    before = TimeField(_l("To"), validators=[InputRequired()])
+    after = TimeField(_l("Earliest start"), validators=[InputRequired()])
+    before = TimeField(_l("Latest end"), validators=[InputRequired()])
     minutes = IntegerField(
         _l("For at least (minutes)"),
         default=60,

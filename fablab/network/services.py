@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -36,10 +37,10 @@ def add_lab(*, url: str) -> NetworkLab:
             "Give the http(s) address of the lab's open-data catalogue.", field="url"
         )
     if parts.username or parts.password:
-        raise NetworkError("The address must not carry a user name or password.", field="url")
+        raise NetworkError(_("The address must not carry a user name or password."), field="url")
     taken = db.session.scalar(sa.select(NetworkLab.id).where(NetworkLab.catalogue_url == url))
     if taken is not None:
-        raise NetworkError("This lab is already a member.", field="url")
+        raise NetworkError(_("This lab is already a member."), field="url")
     lab = NetworkLab(catalogue_url=url, name=parts.hostname)
     db.session.add(lab)
     db.session.flush()

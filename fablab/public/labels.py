@@ -11,7 +11,7 @@ STATUS_NOW = {
     "in_use": _l("In use"),
     "booked": _l("Booked now"),
     "maintenance": _l("Maintenance"),
-    "closed": _l("Closed"),
+    "closed": _l("Lab closed"),
 }
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import gettext as _
 
 from fablab.errors import DomainError
 from fablab.extensions import db
@@ -51,7 +52,7 @@ def update_open_data_settings(**values) -> OpenDataSettings:
     settings = get_open_data_settings()
     threshold = values.get("suppression_threshold", settings.suppression_threshold)
     if threshold is None or threshold < 1:
-        raise DomainError("The threshold must be at least 1.")
+        raise DomainError(_("The threshold must be at least 1."), field="suppression_threshold")
     for name, value in values.items():
         setattr(settings, name, value)
     settings.updated_at = utcnow()
@@ -146,7 +147,7 @@ def lab_document() -> dict:
     """Identity, address, coordinates, opening hours and machines of the lab."""
     settings = get_open_data_settings()
     if not settings.publish_lab:
-        raise NotPublished("The lab does not publish this dataset.")
+        raise NotPublished(_("The lab does not publish this dataset."))
     lab = get_settings()
     machines = public_machines()
     coordinates = None
@@ -216,7 +217,7 @@ def activity_document(today: date | None = None) -> dict:
     """The lab's activity by month, small counts of people suppressed."""
     settings = get_open_data_settings()
     if not settings.publish_activity:
-        raise NotPublished("The lab does not publish this dataset.")
+        raise NotPublished(_("The lab does not publish this dataset."))
     start, end = activity.default_period(today)
     raw = activity.monthly_activity(start, end)
     threshold = settings.suppression_threshold
