@@ -17,7 +17,8 @@ def busy_lab(db, frozen, make_machine, printer, member, book, manager):  # noqa:
 
     laser = make_machine(name="Trotec Speedy", kind="laser_cutter")
     mill = make_machine(name="Shaper Origin", kind="cnc_mill")
-    book(printer, member, paris(2027, 3, 1, 9, 0), paris(2027, 3, 1, 11, 0), now=NOW - timedelta(days=1))
+    yesterday = NOW - timedelta(days=1)
+    book(printer, member, paris(2027, 3, 1, 9, 0), paris(2027, 3, 1, 11, 0), now=yesterday)
     start_session(machine=laser, user=manager, source="manager", at=NOW - timedelta(minutes=5))
     commit()
     return printer, laser, mill
