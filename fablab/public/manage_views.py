@@ -59,7 +59,6 @@ def _page(form: OpenDataForm, status: int = 200):
         widget_url=url_for("public.widget", _external=True),
         settings=settings,
     )
-    commit()
     return html, status
 
 
@@ -76,7 +75,9 @@ def save_open_data():
     if not form.validate_on_submit():
         return _page(form, 422)
     try:
-        opendata.update_open_data_settings(**{name: form[name].data for name in FIELDS})
+        values = {name: form[name].data for name in FIELDS}
+        values["city"] = (values["city"] or "").strip()
+        opendata.update_open_data_settings(**values)
     except DomainError as error:
         rollback()
         form.suppression_threshold.errors.append(error.message)

@@ -38,18 +38,30 @@ class NotPublished(DomainError):
 
 
 def get_open_data_settings() -> OpenDataSettings:
-    """The open-data settings row, created (nothing published) on first use."""
+    """The open-data settings; before the manager saves them, the defaults (nothing published).
+
+    Reading never writes: public pages stay read-only transactions.
+    """
     settings = db.session.get(OpenDataSettings, 1)
     if settings is None:
-        settings = OpenDataSettings(id=1)
-        db.session.add(settings)
-        db.session.flush()
+        settings = OpenDataSettings(
+            id=1,
+            publish_lab=False,
+            publish_activity=False,
+            publish_events=False,
+            suppression_threshold=5,
+            city="",
+            updated_at=utcnow(),
+        )
     return settings
 
 
 def update_open_data_settings(**values) -> OpenDataSettings:
     """Change what is published; the threshold is at least 1."""
-    settings = get_open_data_settings()
+    settings = db.session.get(OpenDataSettings, 1)
+    if settings is None:
+        settings = get_open_data_settings()
+        db.session.add(settings)
     threshold = values.get("suppression_threshold", settings.suppression_threshold)
     if threshold is None or threshold < 1:
         raise DomainError(_("The threshold must be at least 1."), field="suppression_threshold")

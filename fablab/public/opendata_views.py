@@ -13,7 +13,6 @@ from flask import Response, current_app, jsonify, request
 
 from fablab.public import opendata
 from fablab.public.blueprint import bp
-from fablab.transaction import commit
 
 SCHEMAS = ("lab.schema.json", "activity.schema.json", "catalogue.schema.json")
 
@@ -51,9 +50,7 @@ def open_data_cors(response: Response) -> Response:
 
 @bp.get("/open-data/v1/")
 def catalogue():
-    document = opendata.catalogue()
-    commit()
-    return _json(document)
+    return _json(opendata.catalogue())
 
 
 @bp.get("/open-data/v1/lab.json")

@@ -8,7 +8,6 @@ from flask_babel import get_locale
 from fablab.public.blueprint import bp
 from fablab.public.opendata import get_open_data_settings, public_figures
 from fablab.public.status import machines_now, next_events, today_hours, week_hours
-from fablab.transaction import commit
 
 
 def offer_catalogue() -> list:
@@ -23,7 +22,7 @@ def offer_catalogue() -> list:
 def home_context() -> dict:
     """Everything the shop window shows; nothing in it names a person."""
     weekday, today, closed_today = today_hours()
-    context = {
+    return {
         "machines_now": machines_now(),
         "weekday": weekday,
         "today": today,
@@ -35,8 +34,6 @@ def home_context() -> dict:
         "catalogue": offer_catalogue(),
         "locale": str(get_locale() or "fr"),
     }
-    commit()  # the settings rows may have been created with their defaults
-    return context
 
 
 def render_home():
