@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from fablab.accounts.models import Company, User
 from fablab.events.models import Registration
-from fablab.network.services import add_lab, refresh_labs
+from fablab.network.jobs import refresh_now as refresh_labs
+from fablab.network.services import add_lab
 from fablab.seed import seed_demo
 from fablab.transaction import commit
 from tests.test_crawl import internal_links, route_shape

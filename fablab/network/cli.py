@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from fablab.network.services import NetworkError, add_lab, all_labs, refresh_labs
+from fablab.network.jobs import refresh_now
+from fablab.network.services import NetworkError, add_lab, all_labs
 from fablab.transaction import commit, rollback
 
 
@@ -25,9 +26,9 @@ def add_lab_command(url: str, no_fetch: bool) -> None:
     except NetworkError as error:
         rollback()
         raise click.ClickException(error.message) from None
-    if not no_fetch:
-        refresh_labs(labs=[lab])
     commit()
+    if not no_fetch:
+        refresh_now(labs=[lab])
     detail = f" ({lab.last_error})" if lab.last_error else ""
     click.echo(f"Added lab {lab.id}: {lab.label} [{lab.state}]{detail}")
 
@@ -36,8 +37,7 @@ def add_lab_command(url: str, no_fetch: bool) -> None:
 @with_appcontext
 def refresh_command() -> None:
     """Fetch every member lab now; exit 1 when one of them fails."""
-    counts = refresh_labs()
-    commit()
+    counts = refresh_now()
     for lab in all_labs():
         click.echo(f"{lab.id:>4}  {lab.state:<7} {lab.label}  {lab.last_error}")
     click.echo(f"{counts['ok']} up to date, {counts['error']} failing")

@@ -9,8 +9,9 @@ from fablab.accounts.auth import manager_required
 from fablab.extensions import db
 from fablab.network.blueprint import bp
 from fablab.network.forms import AddLabForm
+from fablab.network.jobs import refresh_now
 from fablab.network.models import NetworkLab
-from fablab.network.services import NetworkError, add_lab, all_labs, refresh_labs, remove_lab
+from fablab.network.services import NetworkError, add_lab, all_labs, remove_lab
 from fablab.transaction import commit, rollback
 
 
@@ -32,12 +33,12 @@ def add():
         return _page(form, 422)
     try:
         lab = add_lab(url=form.url.data)
-        refresh_labs(labs=[lab])
     except NetworkError as error:
         rollback()
         form.url.errors.append(error.message)
         return _page(form, 422)
     commit()
+    refresh_now(labs=[lab])
     flash(_("Lab added: %(name)s.", name=lab.label), "success")
     return redirect(url_for("network.manage"))
 
@@ -45,8 +46,7 @@ def add():
 @bp.post("/manage/refresh")
 @manager_required
 def refresh():
-    counts = refresh_labs()
-    commit()
+    counts = refresh_now()
     flash(_("Fetched: %(ok)d up to date, %(error)d failing.", **counts), "success")
     return redirect(url_for("network.manage"))
 

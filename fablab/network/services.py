@@ -68,20 +68,27 @@ def _etags(lab: NetworkLab) -> dict[str, str]:
     return etags
 
 
-def refresh_labs(*, labs: list[NetworkLab] | None = None, workers: int = 8) -> dict[str, int]:
-    """Fetch every lab concurrently; store what is valid, report what is not.
-
-    A failed dataset keeps its last good copy. Returns counts of ok and failing labs.
-    """
+def refresh_plan(*, labs: list[NetworkLab] | None = None) -> list[tuple[int, str, dict]]:
+    """What to fetch: (lab id, catalogue address, ETags of its stored copies) per lab."""
     labs = all_labs() if labs is None else labs
-    if not labs:
-        return {"ok": 0, "error": 0}
-    jobs = [(lab.catalogue_url, _etags(lab)) for lab in labs]
-    bounds = limits()
-    with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        results = list(pool.map(lambda job: fetch_lab(job[0], job[1], bounds), jobs))
+    return [(lab.id, lab.catalogue_url, _etags(lab)) for lab in labs]
+
+
+def fetch_all(plan: list[tuple[int, str, dict]], bounds: Limits, workers: int = 8):
+    """Fetch every planned lab concurrently. Touches no database: run it outside a transaction."""
+    if not plan:
+        return []
+    with ThreadPoolExecutor(max_workers=min(workers, len(plan))) as pool:
+        return list(pool.map(lambda job: fetch_lab(job[1], job[2], bounds), plan))
+
+
+def apply_results(plan: list[tuple[int, str, dict]], results: list[LabResult]) -> dict[str, int]:
+    """Store what is valid, report what is not; a failed dataset keeps its last good copy."""
     counts = {"ok": 0, "error": 0}
-    for lab, result in zip(labs, results, strict=True):
+    for (lab_id, *_job), result in zip(plan, results, strict=True):
+        lab = db.session.get(NetworkLab, lab_id)
+        if lab is None:  # removed while it was being fetched
+            continue
         _apply(lab, result)
         counts["ok" if lab.state == "ok" else "error"] += 1
     db.session.flush()
