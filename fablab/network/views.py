@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from fablab.extensions import db
@@ -81,3 +81,30 @@ def finder():
             )
     status = 422 if form.errors else 200
     return render_template("network/finder.html", form=form, result=result), status
+
+
+def _numbers(values: dict) -> dict[str, float]:
+    return {metric: float(value) for metric, value in values.items()}
+
+
+@bp.get("/figures.json")
+def figures_json():
+    """The regional figures as open data: per lab and in total, per month."""
+    figures = regional_figures()
+    body = {
+        "labs": [
+            {
+                "id": f.lab.id,
+                "name": f.lab.label,
+                "state": f.lab.state,
+                "months": {month: _numbers(v) for month, v in f.months.items()},
+                "totals": _numbers(f.totals),
+            }
+            for f in figures.labs
+        ],
+        "months": {month: _numbers(v) for month, v in figures.months.items()},
+        "totals": _numbers(figures.totals),
+    }
+    response = jsonify(body)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
