@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from fablab.network.fetch import Limits, get, same_origin
-from fablab.network.services import all_labs, lab_document, limits
+from fablab.network.services import all_labs, lab_document
 
 
 @dataclass
@@ -32,7 +32,19 @@ class FinderResult:
     errors: list[str]
 
 
-def _candidates(kind: str, near: str) -> list[tuple]:
+@dataclass(frozen=True)
+class Candidate:
+    """A machine to ask about, as plain data (no database object crosses into the threads)."""
+
+    lab_id: int
+    lab: str
+    city: str
+    origin: str  # the lab's catalogue address: every address followed must share its origin
+    machine: dict
+
+
+def finder_candidates(*, kind: str, near: str = "") -> list[Candidate]:
+    """Machines of ``kind`` in the member labs whose city or address contains ``near``."""
     near = near.strip().lower()
     found = []
     for lab in all_labs():
@@ -45,7 +57,8 @@ def _candidates(kind: str, near: str) -> list[tuple]:
         for machine in document.get("machines", []):
             url = machine.get("availability_url", "")
             if machine.get("kind") == kind and same_origin(url, lab.catalogue_url):
-                found.append((lab, document, machine))
+                city = str(document.get("city", ""))
+                found.append(Candidate(lab.id, lab.label, city, lab.catalogue_url, machine))
     return found
 
 
@@ -66,36 +79,35 @@ def _slots(url: str, start: datetime, end: datetime, minutes: int, bounds: Limit
     return long_enough, ""
 
 
-def find_free_machines(
-    *, kind: str, start: datetime, end: datetime, minutes: int, near: str = ""
+def ask_labs(
+    candidates: list[Candidate], *, start: datetime, end: datetime, minutes: int, bounds: Limits
 ) -> FinderResult:
-    """Machines of ``kind`` with a free interval of ``minutes`` within [start, end)."""
-    candidates = _candidates(kind, near)
-    bounds = limits()
+    """Ask each lab, concurrently, for its free intervals of at least ``minutes``.
+
+    Touches no database: the caller ends its transaction first, so a lab that is slow
+    to answer (or the hub asking itself) never waits on the hub's own lock.
+    """
+    result = FinderResult([], [])
     if not candidates:
-        return FinderResult([], [])
+        return result
     with ThreadPoolExecutor(max_workers=min(8, len(candidates))) as pool:
         answers = list(
             pool.map(
-                lambda c: _slots(c[2]["availability_url"], start, end, minutes, bounds),
+                lambda c: _slots(c.machine["availability_url"], start, end, minutes, bounds),
                 candidates,
             )
         )
-    result = FinderResult([], [])
-    for (lab, document, machine), (slots, error) in zip(candidates, answers, strict=True):
+    for candidate, (slots, error) in zip(candidates, answers, strict=True):
+        name = str(candidate.machine.get("name", ""))
         if slots is None:
-            result.errors.append(f"{lab.label} · {machine.get('name', '')}: {error}")
-            continue
-        if slots:
-            booking_url = machine.get("booking_url", "")
+            result.errors.append(f"{candidate.lab} · {name}: {error}")
+        elif slots:
+            booking_url = str(candidate.machine.get("booking_url", ""))
+            if not same_origin(booking_url, candidate.origin):
+                booking_url = ""
             result.found.append(
                 MachineSlots(
-                    lab=lab.label,
-                    lab_id=lab.id,
-                    city=str(document.get("city", "")),
-                    machine=str(machine.get("name", "")),
-                    booking_url=booking_url if same_origin(booking_url, lab.catalogue_url) else "",
-                    slots=slots,
+                    candidate.lab, candidate.lab_id, candidate.city, name, booking_url, slots
                 )
             )
     return result

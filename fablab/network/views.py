@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 from fablab.extensions import db
 from fablab.network import events as regional_events
 from fablab.network.blueprint import bp
-from fablab.network.finder import find_free_machines
+from fablab.network.finder import ask_labs, finder_candidates
 from fablab.network.forms import FinderForm
 from fablab.network.models import NetworkLab
 from fablab.network.regional import METRICS, regional_figures
-from fablab.network.services import lab_document
+from fablab.network.services import lab_document, limits
 from fablab.timeutil import local_to_utc, utcnow
+from fablab.transaction import commit
 
 
 @bp.get("")
@@ -72,12 +73,11 @@ def finder():
                 str(_l("Choose a day from today on, and a window of at most one day."))
             )
         else:
-            result = find_free_machines(
-                kind=form.kind.data,
-                start=start,
-                end=end,
-                minutes=form.minutes.data,
-                near=form.near.data or "",
+            candidates = finder_candidates(kind=form.kind.data, near=form.near.data or "")
+            bounds = limits()
+            commit()  # no transaction (no SQLite lock) while the labs answer
+            result = ask_labs(
+                candidates, start=start, end=end, minutes=form.minutes.data, bounds=bounds
             )
     status = 422 if form.errors else 200
     return render_template("network/finder.html", form=form, result=result), status
