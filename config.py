@@ -61,6 +61,9 @@ class Config:
     FABLAB_HUB = _bool("FABLAB_HUB")
     NETWORK_FETCH_TIMEOUT = float(os.environ.get("NETWORK_FETCH_TIMEOUT", "5"))
     NETWORK_MAX_BYTES = int(os.environ.get("NETWORK_MAX_BYTES", str(2_000_000)))
+    # A map on the regional page when a tile server is given ("https://…/{z}/{x}/{y}.png").
+    NETWORK_TILE_URL = os.environ.get("NETWORK_TILE_URL", "")
+    NETWORK_TILE_ATTRIBUTION = os.environ.get("NETWORK_TILE_ATTRIBUTION", "")
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )

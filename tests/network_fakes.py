@@ -13,15 +13,15 @@ class FakeLab:
     def __init__(self):
         self.routes: dict[str, tuple[int, str, bytes, float]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        # Served for any path without a route (e.g. every tile of a tile server).
+        self.fallback: tuple[int, str, bytes, float] = (404, "text/plain", b"not found", 0)
         lab = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 path = self.path.split("?", 1)[0]
                 lab.requests.append((path, dict(self.headers)))
-                status, content_type, body, delay = lab.routes.get(
-                    path, (404, "text/plain", b"not found", 0)
-                )
+                status, content_type, body, delay = lab.routes.get(path, lab.fallback)
                 time.sleep(delay)
                 etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
                 if self.headers.get("If-None-Match") == etag and status == 200:

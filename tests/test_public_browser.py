@@ -67,3 +67,33 @@ def test_the_regional_page_on_a_phone(browser, demo_region):
     assert page.get_by_role("heading", name="Events in the region").is_visible()
     assert fits_the_screen(page)
     context.close()
+
+
+# A 1×1 grey PNG: every tile of the fake tile server.
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c4944415408d763686868000003040181a3a7e70000000049454e44ae426082"
+)
+
+
+def test_the_regional_map_draws_tiles_and_labs_when_a_tile_server_is_set(
+    app, browser, demo_region, monkeypatch
+):
+    from tests.network_fakes import FakeLab
+
+    tiles = FakeLab()
+    tiles.fallback = (200, "image/png", PIXEL, 0)
+    monkeypatch.setitem(app.config, "NETWORK_TILE_URL", tiles.url + "/{z}/{x}/{y}.png")
+    try:
+        context = browser.new_context(viewport=PHONE, locale="en", is_mobile=True)
+        page = context.new_page()
+        page.goto(f"{demo_region}/network")
+        page.locator("#network-map .map-marker").wait_for()
+        assert page.locator("#network-map .map-marker").inner_text() == "Fab Lab Démo"
+        assert page.locator("#network-map img.map-tile").count() >= 2
+        assert any(path.endswith(".png") for path, _headers in tiles.requests)
+        assert fits_the_screen(page)
+        shot(page, "regional-map")
+        context.close()
+    finally:
+        tiles.stop()

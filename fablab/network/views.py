@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from flask import Response, abort, jsonify, render_template, request
+from flask import Response, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from fablab.extensions import db
@@ -20,14 +20,32 @@ from fablab.timeutil import local_to_utc, utcnow
 from fablab.transaction import commit
 
 
+def map_points(labs_with_place) -> list[dict]:
+    """Labs that publish their coordinates, for the map."""
+    return [
+        {
+            "name": lab.label,
+            "lat": document["coordinates"]["latitude"],
+            "lon": document["coordinates"]["longitude"],
+            "url": url_for("network.lab_page", lab_id=lab.id),
+        }
+        for lab, document in labs_with_place
+        if document and document.get("coordinates")
+    ]
+
+
 @bp.get("")
 def regional():
     figures = regional_figures()
+    places = [(f.lab, lab_document(f.lab, "lab")) for f in figures.labs]
     return render_template(
         "network/regional.html",
         regional=figures,
         metrics=METRICS,
-        labs_with_place=[(f.lab, lab_document(f.lab, "lab")) for f in figures.labs],
+        labs_with_place=places,
+        map_points=map_points(places),
+        tile_url=current_app.config.get("NETWORK_TILE_URL", ""),
+        tile_attribution=current_app.config.get("NETWORK_TILE_ATTRIBUTION", ""),
     )
 
 
