@@ -66,83 +66,132 @@ def _new_month() -> dict:
         "trainings_held": 0,
         "people_trained": 0,
         "qualifications_granted": 0,
-        "members": set(),
-        "companies": set(),
+        "members": 0,
+        "companies": 0,
     }
 
 
+def _month_bucket(column, months: list[date], end: date) -> sa.ColumnElement:
+    """A CASE giving the local month key ("2026-03") of an instant column, in SQL."""
+    bounds = [*months, end]
+    return sa.case(
+        *[
+            (
+                sa.and_(column >= local_to_utc(a, time(0)), column < local_to_utc(b, time(0))),
+                a.strftime("%Y-%m"),
+            )
+            for a, b in zip(bounds, bounds[1:], strict=False)
+        ],
+        else_=None,
+    )
+
+
+def _minutes(start, end) -> sa.ColumnElement:
+    """Minutes between two instant columns, on SQLite and on PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.extract("epoch", end - start) / 60
+    return (sa.func.julianday(end) - sa.func.julianday(start)) * 1440
+
+
 def monthly_activity(start: date, end: date) -> dict[str, dict]:
-    """Raw figures per month key ("2026-03") for local dates [start, end)."""
-    months = {m.strftime("%Y-%m"): _new_month() for m in month_starts(start, end) if m < end}
+    """Raw figures per month key ("2026-03") for local dates [start, end).
+
+    Sums and distinct counts are computed by the database, month by month, so a
+    lab with years of history answers as fast as a new one.
+    """
+    starts = [m for m in month_starts(start, end) if m < end]
+    months = {m.strftime("%Y-%m"): _new_month() for m in starts}
     lower, upper = _window(start, end)
-    _add_bookings(months, lower, upper)
-    _add_usage(months, lower, upper)
+    booked = _month_bucket(Reservation.start_at, starts, end)
+    used = _month_bucket(UsageSession.started_at, starts, end)
+    _add_minutes(months, booked, used, lower, upper)
+    _add_material(months, used, lower, upper)
+    _add_people(months, booked, used, lower, upper)
     _add_events(months, lower, upper)
     _add_qualifications(months, lower, upper)
     return months
 
 
-def _add_bookings(months: dict, lower: datetime, upper: datetime) -> None:
-    rows = db.session.execute(
-        sa.select(
-            Reservation.start_at,
-            Reservation.end_at,
-            Reservation.user_id,
-            Reservation.company_id,
-            Machine.kind,
-        )
+def _bookings(lower: datetime, upper: datetime, *columns) -> sa.Select:
+    return sa.select(*columns).where(
+        Reservation.status.in_(BOOKED_STATUSES),
+        Reservation.start_at >= lower,
+        Reservation.start_at < upper,
+    )
+
+
+def _sessions(lower: datetime, upper: datetime, *columns) -> sa.Select:
+    return sa.select(*columns).where(
+        UsageSession.status.in_(ENDED_USAGE),
+        UsageSession.started_at >= lower,
+        UsageSession.started_at < upper,
+    )
+
+
+def _add_minutes(months: dict, booked, used, lower: datetime, upper: datetime) -> None:
+    minutes = sa.func.sum(_minutes(Reservation.start_at, Reservation.end_at))
+    query = (
+        _bookings(lower, upper, booked, Machine.kind, minutes)
         .join(Machine, Machine.id == Reservation.machine_id)
-        .where(
-            Reservation.status.in_(BOOKED_STATUSES),
-            Reservation.start_at >= lower,
-            Reservation.start_at < upper,
-        )
+        .group_by(booked, Machine.kind)
     )
-    for start_at, end_at, user_id, company_id, kind in rows:
-        month = months.get(month_key(start_at))
-        if month is None:
-            continue
-        month["hours_booked"][kind] += int((end_at - start_at).total_seconds() // 60)
-        month["members"].add(user_id)
-        if company_id:
-            month["companies"].add(company_id)
-
-
-def _add_usage(months: dict, lower: datetime, upper: datetime) -> None:
-    rows = db.session.execute(
-        sa.select(
-            UsageSession.started_at,
-            UsageSession.ended_at,
-            UsageSession.user_id,
-            UsageSession.company_id,
-            UsageSession.consumable_unit,
-            UsageSession.consumable_quantity_milli,
-            Machine.kind,
-            MaterialProfile.material,
-            MaterialProfile.recycled,
-            MaterialProfile.bio_sourced,
-        )
+    for month, kind, total in db.session.execute(query):
+        if month in months:
+            months[month]["hours_booked"][kind] += int(round(float(total or 0)))
+    minutes = sa.func.sum(_minutes(UsageSession.started_at, UsageSession.ended_at))
+    query = (
+        _sessions(lower, upper, used, Machine.kind, minutes)
         .join(Machine, Machine.id == UsageSession.machine_id)
-        .outerjoin(MaterialProfile, MaterialProfile.machine_id == Machine.id)
-        .where(
-            UsageSession.status.in_(ENDED_USAGE),
-            UsageSession.started_at >= lower,
-            UsageSession.started_at < upper,
-        )
+        .group_by(used, Machine.kind)
     )
-    for row in rows:
-        month = months.get(month_key(row.started_at))
-        if month is None:
+    for month, kind, total in db.session.execute(query):
+        if month in months:
+            months[month]["hours_used"][kind] += int(round(float(total or 0)))
+
+
+def _add_material(months: dict, used, lower: datetime, upper: datetime) -> None:
+    circular = sa.or_(MaterialProfile.recycled, MaterialProfile.bio_sourced)
+    query = (
+        _sessions(
+            lower,
+            upper,
+            used,
+            MaterialProfile.material,
+            circular,
+            sa.func.sum(UsageSession.consumable_quantity_milli),
+        )
+        .outerjoin(MaterialProfile, MaterialProfile.machine_id == UsageSession.machine_id)
+        .where(UsageSession.consumable_unit == ConsumableUnit.GRAM.value)
+        .group_by(used, MaterialProfile.material, circular)
+    )
+    for month, material, is_circular, milli in db.session.execute(query):
+        if month not in months or not milli:
             continue
-        month["hours_used"][row.kind] += int((row.ended_at - row.started_at).total_seconds() // 60)
-        month["members"].add(row.user_id)
-        if row.company_id:
-            month["companies"].add(row.company_id)
-        if row.consumable_unit == ConsumableUnit.GRAM and row.consumable_quantity_milli:
-            material = month["material"][(row.material or UNSPECIFIED).strip() or UNSPECIFIED]
-            material["milligrams"] += row.consumable_quantity_milli
-            if row.recycled or row.bio_sourced:
-                material["circular_milligrams"] += row.consumable_quantity_milli
+        entry = months[month]["material"][(material or "").strip() or UNSPECIFIED]
+        entry["milligrams"] += int(milli)
+        if is_circular:
+            entry["circular_milligrams"] += int(milli)
+
+
+def _people(booked, used, lower: datetime, upper: datetime, column: str) -> sa.Subquery:
+    """(month, person or company) pairs from bookings and usage, without duplicates."""
+    return sa.union(
+        _bookings(lower, upper, booked.label("month"), getattr(Reservation, column).label("who")),
+        _sessions(lower, upper, used.label("month"), getattr(UsageSession, column).label("who")),
+    ).subquery()
+
+
+def _add_people(months: dict, booked, used, lower: datetime, upper: datetime) -> None:
+    for column, key in (("user_id", "members"), ("company_id", "companies")):
+        pairs = _people(booked, used, lower, upper, column)
+        query = (
+            sa.select(pairs.c.month, sa.func.count(sa.distinct(pairs.c.who)))
+            .where(pairs.c.who.is_not(None))
+            .group_by(pairs.c.month)
+        )
+        for month, count in db.session.execute(query):
+            if month in months:
+                months[month][key] = int(count)
 
 
 def _add_events(months: dict, lower: datetime, upper: datetime) -> None:
@@ -184,13 +233,17 @@ def _add_qualifications(months: dict, lower: datetime, upper: datetime) -> None:
 
 def year_totals(year: int) -> dict[str, int]:
     """This year's public figures: minutes of making, people trained, companies served."""
-    months = monthly_activity(date(year, 1, 1), date(year + 1, 1, 1))
-    companies: set[int] = set()
-    for month in months.values():
-        companies |= month["companies"]
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    months = monthly_activity(start, end)
+    lower, upper = _window(start, end)
+    whole_year = sa.literal("year")
+    pairs = _people(whole_year, whole_year, lower, upper, "company_id")
+    companies = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(pairs.c.who))).where(pairs.c.who.is_not(None))
+    )
     return {
         "minutes_used": sum(sum(m["hours_used"].values()) for m in months.values()),
         "minutes_booked": sum(sum(m["hours_booked"].values()) for m in months.values()),
         "people_trained": sum(m["people_trained"] for m in months.values()),
-        "companies_served": len(companies),
+        "companies_served": int(companies or 0),
     }

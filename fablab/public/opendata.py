@@ -220,8 +220,8 @@ def _month_document(key: str, raw: dict, threshold: int) -> dict:
         "trainings_held": raw["trainings_held"],
         "people_trained": suppress(raw["people_trained"], threshold),
         "qualifications_granted": suppress(raw["qualifications_granted"], threshold),
-        "active_members": suppress(len(raw["members"]), threshold),
-        "companies_served": suppress(len(raw["companies"]), threshold),
+        "active_members": suppress(raw["members"], threshold),
+        "companies_served": suppress(raw["companies"], threshold),
     }
 
 
