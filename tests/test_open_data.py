@@ -165,3 +165,28 @@ def test_the_manager_names_materials_from_the_settings_page(
         data={f"m{printer.id}-material": "PETG", f"m{printer.id}-bio_sourced": "y"},
     )
     assert 'value="PETG"' in client.get("/manage/open-data").text
+
+
+def test_a_person_who_books_and_uses_counts_once(client, db, published, make_machine, member):
+    from fablab.bookings.services import create_reservation
+    from fablab.usage.services import start_session, stop_session
+
+    update_open_data_settings(suppression_threshold=1)
+    printer = make_machine(name="Prusa", kind="3d_printer")
+    create_reservation(
+        machine=printer,
+        user=member,
+        start=paris(2026, 10, 8, 10, 0),
+        end=paris(2026, 10, 8, 12, 0),
+        override_rules=False,
+        now=BEFORE,
+    )
+    session = start_session(
+        machine=printer, user=member, source="manager", at=paris(2026, 10, 8, 10, 5)
+    )
+    stop_session(session=session, at=paris(2026, 10, 8, 11, 35))
+    db.session.commit()
+    october = month(client.get("/open-data/v1/activity.json").get_json(), "2026-10")
+    assert october["active_members"] == 1
+    assert october["hours_booked"] == {"3d_printer": 2.0}
+    assert october["hours_used"] == {"3d_printer": 1.5}
