@@ -1,6 +1,6 @@
 """Seed a member lab for the multi-process network test: `python -m tests.network_labs PROFILE`.
 
-Run with DATABASE_URL pointing at the lab's own (migrated) database. Every state is
+Run with DATABASE_URL pointing at the lab's own database: it is migrated, then every state is
 reached through the app's services: accounts, bookings made by the manager for
 members in October 2026, usage sessions with material, and the manager's opt-in.
 """
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, time
+
+from flask_migrate import upgrade
 
 from fablab import create_app
 from fablab.accounts.models import Company
@@ -86,5 +88,6 @@ def seed(profile: str) -> None:
 if __name__ == "__main__":
     app = create_app()
     with app.app_context():
+        upgrade()
         seed(sys.argv[1])
         commit()

@@ -100,8 +100,9 @@ def region():
     everyone = [*labs.values(), hub]
     broken = FakeLab()
     try:
-        finish([i.flask("db", "upgrade") for i in everyone])
-        finish([lab.run(sys.executable, "-m", "tests.network_labs", n) for n, lab in labs.items()])
+        # Each lab migrates and seeds its database in one process; the hub only migrates.
+        seeds = [lab.run(sys.executable, "-m", "tests.network_labs", n) for n, lab in labs.items()]
+        finish([*seeds, hub.flask("db", "upgrade")])
         for instance in everyone:
             instance.start()
         deadline = time.monotonic() + 30
@@ -164,12 +165,8 @@ def next_thursday() -> str:
 def test_a_region_of_three_labs_and_a_hub(region):
     labs, hub, broken = region
     serve_malformed_lab(broken)
-    finish(
-        [
-            hub.flask("network", "add-lab", "--no-fetch", f"{lab.url}/open-data/v1/")
-            for lab in [*labs.values(), broken]
-        ]
-    )
+    urls = [f"{lab.url}/open-data/v1/" for lab in [*labs.values(), broken]]
+    finish([hub.flask("network", "add-lab", "--no-fetch", *urls)])
     refresh = hub.flask("network", "refresh")
     output, _ = refresh.communicate(timeout=60)
     assert refresh.returncode == 1, output  # the broken lab fails, the others are up to date

@@ -16,21 +16,22 @@ def network_group() -> None:
 
 
 @network_group.command("add-lab")
-@click.argument("url")
+@click.argument("urls", metavar="URL...", nargs=-1, required=True)
 @click.option("--no-fetch", is_flag=True, help="Register only; the scheduler fetches later.")
 @with_appcontext
-def add_lab_command(url: str, no_fetch: bool) -> None:
-    """Register a member lab by the address of its open-data catalogue, then fetch it."""
+def add_lab_command(urls: tuple[str, ...], no_fetch: bool) -> None:
+    """Register member labs by the address of their open-data catalogue, then fetch them."""
     try:
-        lab = add_lab(url=url)
+        labs = [add_lab(url=url) for url in urls]
     except NetworkError as error:
         rollback()
         raise click.ClickException(error.message) from None
     commit()
     if not no_fetch:
-        refresh_now(labs=[lab])
-    detail = f" ({lab.last_error})" if lab.last_error else ""
-    click.echo(f"Added lab {lab.id}: {lab.label} [{lab.state}]{detail}")
+        refresh_now(labs=labs)
+    for lab in labs:
+        detail = f" ({lab.last_error})" if lab.last_error else ""
+        click.echo(f"Added lab {lab.id}: {lab.label} [{lab.state}]{detail}")
 
 
 @network_group.command("refresh")
