@@ -111,18 +111,21 @@ def catalogue() -> dict:
     datasets = []
     if settings.publish_lab:
         formats = [{"format": "json", "url": _url("public.lab_json")}]
-        description = "Identity, address, opening hours, machines by kind."
+        description = "Identité, adresse, coordonnées, horaires d’ouverture, machines par type."
         datasets.append(_dataset("lab", "Le lab", description, formats, "lab", updated))
     if settings.publish_activity:
         formats = [
             {"format": "json", "url": _url("public.activity_json")},
             {"format": "csv", "url": _url("public.activity_csv")},
         ]
-        description = "Hours, material, events, trainings and people counts by month."
+        description = (
+            "Par mois : heures réservées et utilisées, matière (dont recyclée ou biosourcée), "
+            "événements, formations, effectifs (petits effectifs masqués)."
+        )
         datasets.append(_dataset("activity", "Activité", description, formats, "activity", updated))
     if settings.publish_events:
         formats = [{"format": "ics", "url": _url("calendars.events_feed")}]
-        description = "Public events (iCalendar)."
+        description = "Événements publics du lab (iCalendar)."
         datasets.append(_dataset("events", "Événements", description, formats, None, updated))
     return {
         "version": VERSION,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, url_for
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template, url_for
 from flask_babel import get_locale
 
+from fablab.extensions import db
+from fablab.network.models import NetworkLab
 from fablab.public.blueprint import bp
 from fablab.public.opendata import get_open_data_settings, public_figures
 from fablab.public.status import machines_now, next_events, today_hours, week_hours
@@ -12,11 +15,13 @@ from fablab.public.status import machines_now, next_events, today_hours, week_ho
 
 def offer_catalogue() -> list:
     """The service catalogue of the payments domain, when the application has one."""
-    from flask import current_app
-
     if "offer.catalogue" not in current_app.view_functions:
         return []
     return [{"url": url_for("offer.catalogue")}]
+
+
+def has_network_labs() -> bool:
+    return db.session.scalar(sa.select(NetworkLab.id).limit(1)) is not None
 
 
 def home_context() -> dict:
@@ -32,6 +37,7 @@ def home_context() -> dict:
         "figures": public_figures(),
         "open_data": get_open_data_settings(),
         "catalogue": offer_catalogue(),
+        "in_a_network": current_app.config.get("FABLAB_HUB") or has_network_labs(),
         "locale": str(get_locale() or "fr"),
     }
 
