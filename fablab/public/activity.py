@@ -11,7 +11,6 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 
-from fablab.accounts.models import Company  # noqa: F401  (relationship targets)
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.events.models import Event, EventKind, EventStatus, Registration
 from fablab.extensions import db
