@@ -92,6 +92,13 @@ class Config:
     USAGE_POWER_ON_WATTS = float(os.environ.get("USAGE_POWER_ON_WATTS", "20"))
     USAGE_POWER_MIN_SECONDS = int(os.environ.get("USAGE_POWER_MIN_SECONDS", "60"))
     USAGE_POWER_OFF_GRACE_SECONDS = int(os.environ.get("USAGE_POWER_OFF_GRACE_SECONDS", "120"))
+    # Regional hub: FABLAB_HUB=1 puts the network pages in the main menu.
+    FABLAB_HUB = _bool("FABLAB_HUB")
+    NETWORK_FETCH_TIMEOUT = float(os.environ.get("NETWORK_FETCH_TIMEOUT", "5"))
+    NETWORK_MAX_BYTES = int(os.environ.get("NETWORK_MAX_BYTES", str(2_000_000)))
+    # A map on the regional page when a tile server is given ("https://…/{z}/{x}/{y}.png").
+    NETWORK_TILE_URL = os.environ.get("NETWORK_TILE_URL", "")
+    NETWORK_TILE_ATTRIBUTION = os.environ.get("NETWORK_TILE_ATTRIBUTION", "")
     SCHEDULER_LOCK_FILE = os.environ.get(
         "SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock")
     )

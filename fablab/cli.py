@@ -75,6 +75,7 @@ from fablab.billing.accounting.cli import accounting_group  # noqa: E402
 from fablab.billing.cli import invoices_group  # noqa: E402
 from fablab.calendars.cli import calendars_group  # noqa: E402
 from fablab.events.cli import events_group  # noqa: E402
+from fablab.network.cli import network_group  # noqa: E402
 from fablab.outbox.cli import outbox_group  # noqa: E402
 from fablab.payments.cli import stripe_group  # noqa: E402
 from fablab.payments.offer_cli import offer_group  # noqa: E402
@@ -98,6 +99,7 @@ COMMANDS = [
     offer_group,
     outbox_group,
     reports_group,
+    network_group,
 ]
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from flask_login import current_user
 
-from fablab.extensions import db
-from fablab.machines.models import Machine, MachineStatus
 from fablab.templating import is_safe_redirect
 from fablab.transaction import commit
 
@@ -16,10 +13,10 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    machines = db.session.scalars(
-        sa.select(Machine).where(Machine.status != MachineStatus.RETIRED).order_by(Machine.name)
-    ).all()
-    return render_template("index.html", machines=machines)
+    """The lab's shop window: what it offers, machines live, hours, events, figures."""
+    from fablab.public.views import render_home
+
+    return render_home()
 
 
 @bp.post("/language")

@@ -15,9 +15,11 @@ from fablab.machines.models import (
     Qualification,
     UserQualification,
 )
+from fablab.network import models as network_models  # noqa: F401
 from fablab.outbox import models as outbox_models  # noqa: F401
 from fablab.payments import models as payments_models  # noqa: F401
 from fablab.payments import offer_models  # noqa: F401
+from fablab.public import models as public_models  # noqa: F401
 from fablab.reports import models as report_models  # noqa: F401
 from fablab.usage import models as usage_models  # noqa: F401
 

@@ -38,6 +38,7 @@ from fablab.bookings import jobs as booking_jobs
 from fablab.calendars import jobs as calendar_jobs
 from fablab.events import jobs as event_jobs
 from fablab.extensions import db
+from fablab.network import jobs as network_jobs
 from fablab.outbox import jobs as outbox_jobs
 from fablab.payments import jobs as payment_jobs
 from fablab.payments import offer_jobs
@@ -78,6 +79,7 @@ JOBS: list[Job] = [
     Job("offer.membership_reminders", offer_jobs.membership_reminders_job, 3600),
     Job("offer.expire_packs", offer_jobs.expire_packs_job, 3600),
     Job("mail.send_outbox", outbox_jobs.send_outbox_job, 5, executor="mail", log_idle=False),
+    Job("network.refresh_labs", network_jobs.refresh_network_job, 900),
 ]
 
 

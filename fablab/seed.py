@@ -166,3 +166,6 @@ def seed_demo() -> None:
     seed_offer()
     seed_payments()
     seed_bookings()
+    from fablab.public.demo import seed_open_data
+
+    seed_open_data()

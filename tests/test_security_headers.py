@@ -108,3 +108,20 @@ def test_behind_a_trusted_proxy_the_scheme_comes_from_its_header(app_config):
     proxied = create_app(Proxied).test_client()
     answer = proxied.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in answer.headers
+
+
+def test_only_the_widget_may_be_framed_by_any_site(client, lab_settings):
+    widget = client.get("/widget")
+    assert widget.status_code == 200
+    assert "frame-ancestors *" in widget.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in widget.headers
+    home = client.get("/")
+    assert "frame-ancestors 'none'" in home.headers["Content-Security-Policy"]
+    assert home.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_map_tiles_server_is_allowed_for_images_only(app, client, lab_settings, monkeypatch):
+    monkeypatch.setitem(app.config, "NETWORK_TILE_URL", "https://tiles.example/{z}/{x}/{y}.png")
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tiles.example;" in policy
+    assert "script-src 'self';" in policy and "tiles.example" not in policy.split("img-src")[0]
