@@ -135,7 +135,7 @@ def main(argv=None) -> int:
                 if pg:
                     results.append(pg)
         if not args.no_served:
-            from bench.served import served_run
+            from bench.served_run import served_run
 
             served = served_run(args, folder)
     finally:
