@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# Links in mails and feeds point at the port served (set FABLAB_BASE_URL for a public address).
+FABLAB_BASE_URL ?= http://127.0.0.1:$(PORT)
+export FABLAB_BASE_URL
 export FLASK_APP := wsgi
 
 .PHONY: run test lint audit format install install-dev translations assets bench clean
