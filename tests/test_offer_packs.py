@@ -270,3 +270,32 @@ def test_expired_minutes_are_reported_not_lost(app, db, laser, company_with_pack
     assert report.expired_minutes == 540
     assert report.expired_cents == 22500
     assert report.deferred_cents == 0
+
+
+def test_the_reports_show_the_deferred_revenue_of_prepaid_minutes(
+    db, laser, company_with_pack, login_as, manager
+):
+    """A pack bought and partly used: the manager's dashboard and the API read what is still
+    owed in machine time (deferred revenue), live."""
+    from fablab.reports.periods import period_of
+    from fablab.reports.summary import summary
+
+    company, _contact, employee, _pack = company_with_pack
+    qualified_laser(db, laser, employee)
+    create_reservation(
+        machine=laser,
+        user=employee,
+        company=company,
+        start=paris(2027, 3, 2, 10),
+        end=paris(2027, 3, 2, 12),
+        now=NOW,
+    )
+    db.session.commit()
+    figures = summary(period_of("month", NOW.date()))["prepaid_packs"]
+    assert figures["sold_minutes"] == 600 and figures["used_minutes"] == 120
+    assert figures["remaining_minutes"] == 480
+    assert figures["deferred_cents"] == 20000  # 480 of 600 minutes of a 250 € pack
+    page = login_as(manager).get("/reports/?period=month&date=2027-03-01")
+    assert page.status_code == 200 and 'id="kpi-prepaid"' in page.text
+    card = page.text.split('id="kpi-prepaid"')[1][:400]
+    assert "200.00" in card or "200,00" in card  # the manager's language decides the comma

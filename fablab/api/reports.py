@@ -61,6 +61,15 @@ class ReportSummarySchema(Schema):
     unpaid_cents = fields.Integer(metadata={"description": "Still due today, incl. VAT"})
     overdue_cents = fields.Integer(metadata={"description": "Due today and past due date"})
     unpaid_invoices = fields.Integer()
+    prepaid_packs = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={
+            "description": "Prepaid pack minutes today: sold_minutes, used_minutes, "
+            "remaining_minutes, expired_minutes; sold_cents, deferred_cents (the value of the "
+            "minutes still to use: deferred revenue), expired_cents (excl. VAT)"
+        },
+    )
     top_companies = fields.List(fields.Dict())
     customers = fields.Dict(
         metadata={

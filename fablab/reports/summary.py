@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from fablab.payments.packs import pack_report
 from fablab.reports import costs, customers, economics, outreach, revenue, utilisation
 from fablab.reports.periods import Period
 from fablab.timeutil import to_local, utcnow
@@ -25,6 +26,23 @@ def headline(period: Period) -> dict:
         "revenue_excl_vat_cents": total,
         "cash_received_cents": revenue.cash_cents(period),
         "company_revenue_share": _share(segments.get("company", 0), total),
+    }
+
+
+def prepaid_packs() -> dict[str, int]:
+    """Prepaid pack minutes today: sold, used, still to use (deferred revenue), expired unused.
+
+    A stock at this moment (like the unpaid amount), not a flow of the period.
+    """
+    _packs, report = pack_report()
+    return {
+        "sold_minutes": report.sold_minutes,
+        "used_minutes": report.used_minutes,
+        "remaining_minutes": report.remaining_minutes,
+        "expired_minutes": report.expired_minutes,
+        "sold_cents": report.sold_cents,
+        "deferred_cents": report.deferred_cents,
+        "expired_cents": report.expired_cents,
     }
 
 
@@ -49,6 +67,7 @@ def summary(period: Period, *, today: date | None = None) -> dict:
         "revenue_by_month": revenue.by_month(period),
         "company_revenue_share": _share(segments.get("company", 0), total),
         **revenue.outstanding(today),
+        "prepaid_packs": prepaid_packs(),
         "top_companies": revenue.top_companies(period),
         "customers": {
             "active_people": customers.active_people(period),
