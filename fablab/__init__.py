@@ -86,10 +86,10 @@ def register_blueprints(app: Flask) -> None:
     from fablab.health import bp as health_bp
     from fablab.machines.views import bp as machines_bp
     from fablab.main import bp as main_bp
-    from fablab.network.blueprint import bp as network_bp
+    from fablab.network.web import bp as network_bp
     from fablab.outbox.views import bp as outbox_bp
     from fablab.payments.web import bp as payments_bp
-    from fablab.public.blueprint import bp as public_bp
+    from fablab.public.web import bp as public_bp
     from fablab.reports.views import bp as reports_bp
     from fablab.usage.views import bp as usage_bp
 

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from fablab.accounts import companies
 from fablab.accounts.auth import manager_required
+from fablab.accounts.blueprint import bp
 from fablab.accounts.forms import CompanyForm, InviteForm, category_label, show_error
 from fablab.accounts.models import Company, CompanyInvitation, User
-from fablab.accounts.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.transaction import commit, rollback

@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from fablab.accounts import services
 from fablab.accounts.auth import manager_required
+from fablab.accounts.blueprint import bp
 from fablab.accounts.forms import UserEditForm, category_label, role_label, show_error
 from fablab.accounts.models import Company, Role, User
-from fablab.accounts.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.transaction import commit, rollback

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -23,6 +22,7 @@ from flask_login import current_user, login_required, logout_user
 
 from fablab.accounts import services, tokens
 from fablab.accounts.auth import start_session
+from fablab.accounts.blueprint import bp
 from fablab.accounts.forms import (
     ApiTokenForm,
     LoginForm,
@@ -39,8 +39,6 @@ from fablab.extensions import db
 from fablab.security import attempts
 from fablab.templating import is_safe_redirect
 from fablab.transaction import commit, rollback
-
-bp = Blueprint("accounts", __name__)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -17,6 +17,7 @@ from fablab.accounts.auth import manager_required
 from fablab.accounts.models import Company, User
 from fablab.billing import charges as charge_service
 from fablab.billing import exports
+from fablab.billing.blueprint import bp
 from fablab.billing.forms import (
     BillingSettingsForm,
     ChargeForm,
@@ -37,7 +38,6 @@ from fablab.billing.payments import balance_of, last_reminder, record_payment, s
 from fablab.billing.runs import parse_month, previous_month, run_monthly_invoicing
 from fablab.billing.settings import get_billing_settings
 from fablab.billing.text import rate_text
-from fablab.billing.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page

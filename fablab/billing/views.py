@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from fablab.billing.blueprint import bp
 from fablab.billing.files import stored_pdf
 from fablab.billing.invoices import invoices_of
 from fablab.billing.models import Invoice, InvoiceReminder, Payment
@@ -21,8 +22,6 @@ from fablab.billing.text import decimal_text, quantity_text, rate_text, seller_l
 from fablab.billing.vat import breakdown
 from fablab.extensions import db
 from fablab.transaction import commit
-
-bp = Blueprint("billing", __name__)
 
 STATUS_LABELS = {
     "paid": _l("Paid"),

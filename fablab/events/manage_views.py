@@ -14,6 +14,7 @@ from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError
 from fablab.events import checkin as checkin_service
 from fablab.events import registrations as regs
+from fablab.events.blueprint import bp, get_event, locale
 from fablab.events.forms import EventForm, WalkInForm
 from fablab.events.models import Event, Registration, RegistrationStatus
 from fablab.events.services import (
@@ -22,7 +23,6 @@ from fablab.events.services import (
     publish_event,
     update_event,
 )
-from fablab.events.views import bp, get_event, locale
 from fablab.extensions import db
 from fablab.machines.fields import choice
 from fablab.machines.models import Machine, MachineStatus, Qualification

@@ -5,13 +5,13 @@ The manager's pages share the blueprint (``fablab.events.manage_views``).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from fablab.errors import DomainError
 from fablab.events import registrations as regs
+from fablab.events.blueprint import bp, get_event, is_manager, locale
 from fablab.events.forms import MemberRegistrationForm, RegistrationForm
 from fablab.events.labels import (
     AUDIENCE_LABELS,
@@ -22,14 +22,12 @@ from fablab.events.labels import (
     event_when,
     registration_status_label,
 )
-from fablab.events.models import Audience, Event, EventKind, EventStatus, Registration
+from fablab.events.models import Audience, Event, EventKind, Registration
 from fablab.events.services import upcoming_events
 from fablab.extensions import db
 from fablab.payments import seats as paid_seats
 from fablab.payments.views_helpers import return_urls as payment_return_urls
 from fablab.transaction import commit, rollback
-
-bp = Blueprint("events", __name__)
 
 
 @bp.app_context_processor
@@ -41,22 +39,6 @@ def inject_labels():
         "event_status_label": event_status_label,
         "registration_status_label": registration_status_label,
     }
-
-
-def locale() -> str:
-    return str(get_locale() or "fr")
-
-
-def is_manager() -> bool:
-    return current_user.is_authenticated and current_user.is_manager
-
-
-def get_event(event_id: int) -> Event:
-    """The event, or 404 (drafts are for managers only)."""
-    event = db.session.get(Event, event_id)
-    if event is None or (event.status == EventStatus.DRAFT and not is_manager()):
-        abort(404)
-    return event
 
 
 def get_own_registration(registration_id: int) -> Registration:

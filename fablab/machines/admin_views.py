@@ -11,9 +11,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from fablab.accounts.auth import manager_required
 from fablab.accounts.models import User
 from fablab.accounts.services import find_user_by_email
 from fablab.extensions import db
+from fablab.machines.blueprint import bp
 from fablab.machines.fields import choice
 from fablab.machines.forms import (
     WEEKDAYS,
@@ -42,7 +44,6 @@ from fablab.machines.services import (
     upcoming_closures,
 )
 from fablab.machines.settings import get_settings
-from fablab.machines.views import bp, manager_required
 from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
 from fablab.timeutil import local_to_utc, utcnow
 from fablab.transaction import commit, rollback

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fablab.accounts.auth import manager_required
 from fablab.extensions import db
+from fablab.machines.blueprint import bp
 from fablab.machines.fields import choice
 from fablab.machines.forms import RULE_FIELDS, WEEKDAYS, MachineForm
 from fablab.machines.lab import opening_hours_by_weekday
@@ -44,8 +44,6 @@ from fablab.machines.services import (
 )
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
-
-bp = Blueprint("machines", __name__)
 
 
 def get_machine(machine_id: int) -> Machine:

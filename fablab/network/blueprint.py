@@ -12,7 +12,3 @@ def inject_network_labels():
     from fablab.network.labels import figure, lab_state_label, metric_label
 
     return {"metric_label": metric_label, "lab_state_label": lab_state_label, "figure": figure}
-
-
-# View modules register their routes on the blueprint.
-from fablab.network import manage_views, views  # noqa: E402,F401

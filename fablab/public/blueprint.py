@@ -12,7 +12,3 @@ def inject_public_labels():
     from fablab.public.labels import status_now_label, weekday_label
 
     return {"status_now_label": status_now_label, "weekday_label": weekday_label}
-
-
-# View modules register their routes on the blueprint.
-from fablab.public import manage_views, opendata_views, views  # noqa: E402,F401

@@ -12,6 +12,7 @@ from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
+from fablab.usage.blueprint import bp
 from fablab.usage.devices import (
     create_device_token,
     link_of,
@@ -29,7 +30,6 @@ from fablab.usage.queries import (
     get_device_token_or_404,
     get_machine_or_404,
 )
-from fablab.usage.views import bp
 
 
 def _octoprint_form(machine) -> OctoPrintForm:

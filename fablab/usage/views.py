@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     flash,
     redirect,
@@ -27,6 +26,7 @@ from fablab.machines.models import Machine, MachineStatus
 from fablab.paging import Cursor, InvalidCursor
 from fablab.timeutil import lab_zone, utcnow
 from fablab.transaction import commit, rollback
+from fablab.usage.blueprint import bp
 from fablab.usage.corrections import approve_session, correct_session, record_session
 from fablab.usage.devices import link_of
 from fablab.usage.forms import (
@@ -51,8 +51,6 @@ from fablab.usage.services import (
     start_session,
     stop_session,
 )
-
-bp = Blueprint("usage", __name__, url_prefix="/usage")
 
 STATUS_LABELS = {
     "open": _l("Running"),

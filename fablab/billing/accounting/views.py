@@ -18,10 +18,10 @@ from fablab.billing.accounting.fec import fec_amount, fec_filename, fec_text, fi
 from fablab.billing.accounting.forms import ChartForm, CloseForm, FecForm
 from fablab.billing.accounting.mails import queue_closing_receipt
 from fablab.billing.accounting.vat_report import ca3_boxes, vat_rows
+from fablab.billing.blueprint import bp
 from fablab.billing.forms import PeriodForm
 from fablab.billing.models import AccountingClosing
 from fablab.billing.settings import get_billing_settings
-from fablab.billing.views import bp
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.timeutil import to_local, utcnow
