@@ -28,7 +28,7 @@ def recorded(db, history, laser):
         note="New lens",
     )
     costs.add_grant(
-        funder="Région", amount_cents=600_000, received_on=date(2026, 2, 1), machine=laser
+        funder="Région", amount_cents=600_000, received_on=date(2026, 2, 1), machines=[laser]
     )
     commit()
 
@@ -108,7 +108,8 @@ def test_the_manager_records_and_deletes_costs_and_grants(as_manager, db, laser)
             "grant-funder": "Région",
             "grant-amount_cents": "6000",
             "grant-received_on": "2026-02-01",
-            "grant-machine_id": str(laser.id),
+            "grant-machines-0-machine_id": str(laser.id),
+            "grant-machines-0-chosen": "y",
         },
     )
     assert response.status_code == 302
@@ -116,7 +117,10 @@ def test_the_manager_records_and_deletes_costs_and_grants(as_manager, db, laser)
     assert "€1,200.50" in page and "Loyer" in page
     cost = db.session.scalar(sa.select(LabCost))
     grant = db.session.scalar(sa.select(Grant))
-    assert cost.amount_cents == 120_050 and grant.machine_id == laser.id
+    assert cost.amount_cents == 120_050
+    assert [(share.machine_id, share.amount_cents) for share in grant.shares] == [
+        (laser.id, 600_000)
+    ]
     assert as_manager.post(f"/reports/costs/{cost.id}/delete").status_code == 302
     assert as_manager.post(f"/reports/grants/{grant.id}/delete").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(LabCost.id))) == 0
@@ -134,9 +138,7 @@ def test_bad_input_is_shown_beside_the_field_and_saves_nothing(as_manager, db):
     )
     assert response.status_code == 422
     assert "field-error" in response.get_data(as_text=True)
-    response = as_manager.post(
-        "/reports/grants", data={"grant-funder": "", "grant-machine_id": "0"}
-    )
+    response = as_manager.post("/reports/grants", data={"grant-funder": ""})
     assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count(LabCost.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Grant.id))) == 0

@@ -10,7 +10,10 @@ from fablab.api.helpers import InvalidInput, load_query, manager_required_api
 from fablab.reports.periods import PeriodError, custom_period
 from fablab.reports.summary import summary
 
-SEGMENTS = {"description": "Cents excl. VAT per segment: member, public, reduced, company"}
+SEGMENTS = {
+    "description": "Cents excl. VAT per segment: member, public, reduced, company (the "
+    "buyer's segment stored on each invoice and credit note when it was issued)"
+}
 
 
 class ReportQuerySchema(Schema):
@@ -25,6 +28,9 @@ class MachineUseSchema(Schema):
     open_hours = fields.Float(metadata={"description": "Opening hours minus closures"})
     booked_hours = fields.Float(metadata={"description": "Confirmed, completed, no-show"})
     used_hours = fields.Float(metadata={"description": "Ended usage sessions"})
+    used_seconds = fields.Integer(
+        metadata={"description": "The same, exact in seconds (depreciation is computed from it)"}
+    )
     booked_rate = fields.Float(allow_none=True)
     used_rate = fields.Float(allow_none=True)
     bookings = fields.Integer()
@@ -33,6 +39,67 @@ class MachineUseSchema(Schema):
     sessions = fields.Integer()
     material_milli = fields.Integer(metadata={"description": "Thousandths of material_unit"})
     material_unit = fields.String()
+
+
+class PaybackSchema(Schema):
+    machine_id = fields.Integer()
+    name = fields.String()
+    purchase_date = fields.Date(allow_none=True)
+    purchase_cost_cents = fields.Integer()
+    grants_cents = fields.Integer(
+        metadata={
+            "description": "The machine's share of the grants received until the period's end "
+            "(a grant for several machines is split by the shares recorded with it)"
+        }
+    )
+    net_cost_cents = fields.Integer(
+        metadata={"description": "Cost not paid by a grant: purchase cost minus grants_cents"}
+    )
+    revenue_since_purchase_cents = fields.Integer()
+    paid_back_ratio = fields.Float(allow_none=True, metadata={"description": "Against the cost"})
+    net_paid_back_ratio = fields.Float(
+        allow_none=True, metadata={"description": "Against the cost not paid by a grant"}
+    )
+    projected_payback_date = fields.Date(allow_none=True)
+    projected_net_payback_date = fields.Date(allow_none=True)
+
+
+class PartnerFigureSchema(Schema):
+    partner_id = fields.Integer()
+    name = fields.String()
+    kind = fields.String(
+        metadata={
+            "description": "school, university, chamber_of_commerce, cluster, company, "
+            "association or other"
+        }
+    )
+    town = fields.String()
+    website = fields.String()
+    events = fields.Integer(metadata={"description": "Events of the period it was linked to"})
+
+
+class OutreachSchema(Schema):
+    events = fields.Integer(metadata={"description": "Published events held in the period"})
+    attendances = fields.Integer()
+    people = fields.Integer()
+    companies = fields.Integer()
+    first_time_visitors = fields.Integer()
+    trainings = fields.Integer()
+    people_trained = fields.Integer()
+    qualifications_granted = fields.Integer()
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Dict())
+    by_audience = fields.Dict(keys=fields.String(), values=fields.Dict())
+    events_held = fields.List(
+        fields.Dict(),
+        metadata={"description": "event_id, start, kind, title_fr, title_en, attendances"},
+    )
+    partner_organisations = fields.Integer(
+        metadata={"description": "Partner organisations linked to the period's events"}
+    )
+    partners = fields.List(
+        fields.Nested(PartnerFigureSchema),
+        metadata={"description": "Those organisations, most events first"},
+    )
 
 
 class ReportSummarySchema(Schema):
@@ -100,21 +167,8 @@ class ReportSummarySchema(Schema):
     margin_cents = fields.Integer(metadata={"description": "Revenue minus costs"})
     grants_cents = fields.Integer(metadata={"description": "Grants received in the period"})
     cost_recovery_ratio = fields.Float(allow_none=True, metadata={"description": "Revenue / costs"})
-    payback = fields.List(
-        fields.Dict(),
-        metadata={
-            "description": "Per machine: purchase_cost_cents, grants_cents, net_cost_cents, "
-            "revenue_since_purchase_cents, paid_back_ratio, net_paid_back_ratio, "
-            "projected_payback_date, projected_net_payback_date"
-        },
-    )
-    outreach = fields.Dict(
-        metadata={
-            "description": "events, attendances, people, companies, first_time_visitors, "
-            "trainings, people_trained, qualifications_granted, by_kind, by_audience, "
-            "events_held"
-        }
-    )
+    payback = fields.List(fields.Nested(PaybackSchema))
+    outreach = fields.Nested(OutreachSchema)
 
 
 @bp.get("/reports/summary")

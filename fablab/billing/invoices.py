@@ -128,6 +128,7 @@ def _issue(
         hash_version=2,
         vat_mention=_vat_mention(settings, credited),
         vat_on_debits=credited.vat_on_debits if credited else settings.vat_on_debits,
+        customer_segment=credited.customer_segment if credited else segment_of(user, company),
         lines=lines,
         **seller_snapshot(settings),
         **buyer_snapshot(user, company),
@@ -137,6 +138,13 @@ def _issue(
     db.session.flush()
     store_pdf(invoice)
     return invoice
+
+
+def segment_of(user: User | None, company: Company | None) -> str:
+    """The revenue segment of a buyer now: a company, or the person's customer category."""
+    if company is not None:
+        return "company"
+    return (user.category if user is not None else None) or "public"
 
 
 def _late_payment_text(settings, company: Company | None, credit: bool) -> str:

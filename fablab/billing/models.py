@@ -237,6 +237,10 @@ class Invoice(db.Model):
         ),
         sa.CheckConstraint("due_date >= issue_date", name="due_after_issue"),
         sa.UniqueConstraint("doc_type", "year", "sequence", name="uq_invoices_doc_year_sequence"),
+        sa.CheckConstraint(
+            "customer_segment IN ('member', 'public', 'reduced', 'company')",
+            name="customer_segment_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -289,6 +293,10 @@ class Invoice(db.Model):
     seller_registration: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     vat_mention: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     vat_on_debits: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The buyer's customer segment when the document was issued (a company, or the person's
+    # category then; a credit note takes its invoice's): the revenue reports read it, so a
+    # later change of category does not move past revenue. Not hashed (not printed).
+    customer_segment: Mapped[str] = mapped_column(sa.String(20), server_default="public")
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all"

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from fablab.events.labels import AUDIENCE_LABELS, KIND_LABELS
+from fablab.events.labels import AUDIENCE_LABELS, KIND_LABELS, PARTNER_KIND_LABELS
 from fablab.events.models import Event
 from fablab.forms import Form
 from fablab.machines.fields import EuroField, choice
@@ -58,6 +58,11 @@ class EventForm(Form):
         description=_l(
             "They are booked for the whole event. Ctrl-click (⌘-click) to choose several."
         ),
+    )
+    partners = SelectMultipleField(
+        _l("Partner organisations"),
+        coerce=int,
+        description=_l("Schools, chambers of commerce, clusters… that run the event with the lab."),
     )
 
     def fill_from(self, event: Event) -> None:
@@ -120,3 +125,17 @@ class WalkInForm(Form):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=254)])
     company_name = StringField(_l("Company (optional)"), validators=[Optional(), Length(max=200)])
     first_visit = BooleanField(_l("This is my first time at the lab"))
+
+
+class PartnerForm(Form):
+    """A partner organisation the lab runs events with."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"), choices=[choice(k.value, label) for k, label in PARTNER_KIND_LABELS.items()]
+    )
+    town = StringField(_l("Town (optional)"), validators=[Optional(), Length(max=120)])
+    website = StringField(_l("Website (optional)"), validators=[Optional(), Length(max=300)])
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data for name in ("name", "kind", "town", "website")}

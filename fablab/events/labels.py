@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask_babel import format_date, format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 
-from fablab.events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
+from fablab.events.models import (
+    Audience,
+    Event,
+    EventKind,
+    EventStatus,
+    PartnerKind,
+    RegistrationStatus,
+)
 from fablab.timeutil import to_local
 
 KIND_LABELS = {
@@ -31,6 +38,16 @@ REGISTRATION_STATUS_LABELS = {
     RegistrationStatus.CANCELLED: _l("Cancelled"),
 }
 
+PARTNER_KIND_LABELS = {
+    PartnerKind.SCHOOL: _l("School"),
+    PartnerKind.UNIVERSITY: _l("University"),
+    PartnerKind.CHAMBER_OF_COMMERCE: _l("Chamber of commerce"),
+    PartnerKind.CLUSTER: _l("Cluster"),
+    PartnerKind.COMPANY: _l("Company"),
+    PartnerKind.ASSOCIATION: _l("Association"),
+    PartnerKind.OTHER: _l("Other"),
+}
+
 
 def _label(table: dict, value: str) -> str:
     for key, label in table.items():
@@ -49,6 +66,10 @@ def audience_label(value: str) -> str:
 
 def event_status_label(value: str) -> str:
     return _label(STATUS_LABELS, value)
+
+
+def partner_kind_label(value: str) -> str:
+    return _label(PARTNER_KIND_LABELS, value)
 
 
 def registration_status_label(value: str) -> str:

@@ -13,10 +13,11 @@ from flask_login import current_user
 from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError
 from fablab.events import checkin as checkin_service
+from fablab.events import partners
 from fablab.events import registrations as regs
 from fablab.events.blueprint import bp, get_event, locale
 from fablab.events.forms import EventForm, WalkInForm
-from fablab.events.models import Event, Registration, RegistrationStatus
+from fablab.events.models import Event, PartnerOrganisation, Registration, RegistrationStatus
 from fablab.events.services import (
     cancel_event,
     create_event,
@@ -67,6 +68,7 @@ def fill_choices(form: EventForm) -> dict[int, Machine]:
         )
     }
     form.machines.choices = [choice(m.id, m.name) for m in machines.values()]
+    form.partners.choices = [choice(p.id, p.name) for p, _count in partners.list_partners()]
     return machines
 
 
@@ -75,11 +77,13 @@ def save_from_form(form: EventForm, event: Event | None) -> Event | None:
     if not form.validate_on_submit():
         return None
     chosen = [machines[i] for i in form.machines.data or [] if i in machines]
+    linked = [db.session.get(PartnerOrganisation, i) for i in form.partners.data or []]
     try:
         if event is None:
             event = create_event(values=form.event_values(), by=current_user, machines=chosen)
         else:
             update_event(event=event, values=form.event_values(), by=current_user, machines=chosen)
+        partners.set_event_partners(event=event, partners=[p for p in linked if p is not None])
     except DomainError as error:
         rollback()
         field = getattr(form, error.field, None) if error.field else None
@@ -112,6 +116,7 @@ def edit(event_id: int):
     if request.method == "GET":
         fill_choices(form)
         form.fill_from(event)
+        form.partners.data = [partner.id for partner in partners.partners_of(event)]
     saved = save_from_form(form, event) if request.method == "POST" else None
     if saved is not None:
         flash(_("Event saved."), "success")
@@ -173,6 +178,7 @@ def registrations(event_id: int):
     return render_template(
         "events/manage_event.html",
         event=event,
+        partners=partners.partners_of(event),
         registrations=event_registrations(event),
         confirmed=regs.confirmed_count(event),
         locale=locale(),

@@ -244,3 +244,50 @@ class EventMachine(db.Model):
     event: Mapped[Event] = relationship(back_populates="machines")
     machine: Mapped[Machine] = relationship()
     reservation: Mapped[Optional[Reservation]] = relationship()
+
+
+class PartnerKind(StrEnum):
+    SCHOOL = "school"
+    UNIVERSITY = "university"
+    CHAMBER_OF_COMMERCE = "chamber_of_commerce"
+    CLUSTER = "cluster"
+    COMPANY = "company"
+    ASSOCIATION = "association"
+    OTHER = "other"
+
+
+class PartnerOrganisation(db.Model):
+    """An organisation the lab runs events with (a school, a chamber of commerce…)."""
+
+    __tablename__ = "partner_organisations"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", PartnerKind), name="kind_known"),
+        sa.CheckConstraint("length(name) > 0", name="name_present"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    town: Mapped[str] = mapped_column(sa.String(120), default="")
+    website: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PartnerOrganisation {self.id} {self.name!r}>"
+
+
+class EventPartner(db.Model):
+    """A partner organisation linked to an event (several per event)."""
+
+    __tablename__ = "event_partners"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "partner_id", name="uq_event_partners_event_partner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner_organisations.id", ondelete="RESTRICT"), index=True
+    )
+
+    partner: Mapped[PartnerOrganisation] = relationship()

@@ -20,6 +20,7 @@ from fablab.events.labels import (
     event_kind_label,
     event_status_label,
     event_when,
+    partner_kind_label,
     registration_status_label,
 )
 from fablab.events.models import Audience, Event, EventKind, Registration
@@ -38,6 +39,7 @@ def inject_labels():
         "audience_label": audience_label,
         "event_status_label": event_status_label,
         "registration_status_label": registration_status_label,
+        "partner_kind_label": partner_kind_label,
     }
 
 
@@ -229,4 +231,4 @@ def _cancel(registration: Registration, *, by) -> None:
 
 
 # The manager's pages share this blueprint.
-from fablab.events import manage_views  # noqa: E402,F401
+from fablab.events import manage_views, partner_views  # noqa: E402,F401

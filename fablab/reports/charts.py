@@ -3,13 +3,18 @@ printable, and the same figures as the table beside each chart."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from markupsafe import Markup, escape
+
+from fablab.reports.money import round_cents
 
 PALETTE = ["#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#e53935", "#00897b", "#6d4c41"]
 
 
 def _money(cents: int) -> str:
-    return f"{cents / 100:,.0f} €".replace(",", "\u202f")
+    """Whole euros for a chart's labels (rounded half up, exactly): 123456 -> '1 235 €'."""
+    return f"{round_cents(Fraction(int(cents), 100)):,} €".replace(",", "\u202f")
 
 
 def bars(

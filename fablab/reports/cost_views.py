@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,6 +24,13 @@ def _machine(machine_id: int | None) -> Machine | None:
     return db.session.get(Machine, machine_id) if machine_id else None
 
 
+def _known_machine(machine_id: int) -> Machine:
+    machine = db.session.get(Machine, machine_id)
+    if machine is None:
+        raise costs.CostError(_("Unknown machine."), field="machines")
+    return machine
+
+
 def _page(cost_form: CostForm, grant_form: GrantForm, errors: list[str]):
     kind, period, period_errors = chosen_period()
     listed_costs, listed_grants = costs.listed(period)
@@ -40,6 +48,9 @@ def _page(cost_form: CostForm, grant_form: GrantForm, errors: list[str]):
         recorded=costs.costs_in(period),
         grants_total=costs.grants_in(period),
         cost_labels=COST_LABELS,
+        machine_costs=dict(
+            db.session.execute(sa.select(Machine.id, Machine.purchase_cost_cents)).all()
+        ),
     )
 
 
@@ -84,11 +95,14 @@ def grant_add():
     form, errors = GrantForm(prefix="grant"), []
     if form.validate_on_submit():
         try:
+            chosen = form.chosen()
+            machines = [_known_machine(machine_id) for machine_id, _share in chosen]
             costs.add_grant(
                 funder=form.funder.data,
                 amount_cents=form.amount_cents.data,
                 received_on=form.received_on.data,
-                machine=_machine(form.machine_id.data),
+                machines=machines,
+                shares={m: share for m, share in chosen if share is not None},
                 note=form.note.data or "",
                 by=current_user,
             )

@@ -220,7 +220,17 @@ def _costs_and_grants(history: list[Period], machines: list[Machine]) -> None:
             funder="Région (appel Fab Lab)",
             amount_cents=900_000,
             received_on=laser.purchase_date,
-            machine=laser,
+            machines=[laser],
+        )
+    # One grant for several machines: the 3D printers and the CNC mill, split by cost.
+    equipped = [m for m in machines if m.kind in ("3d_printer", "cnc_mill")]
+    if equipped:
+        add_grant(
+            funder="Département (fonds d'équipement)",
+            amount_cents=400_000,
+            received_on=history[1].start,
+            machines=equipped,
+            note="Réparti selon le prix d'achat",
         )
     add_grant(
         funder="Métropole",

@@ -1,6 +1,7 @@
 """Demo outreach for the reports: past discovery days, trainings and company workshops.
 
-Events are created and published with the events services; registrations of the past are
+Events are created and published with the events services, with their partner
+organisations; registrations of the past are
 written as confirmed (the e-mailed link was followed), and attendance is recorded with the
 check-in service, which grants the training's qualification as it would at the door.
 """
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from fablab.accounts.models import Role, User
 from fablab.events.checkin import record_attendance
 from fablab.events.models import Registration
+from fablab.events.partners import add_partner, set_event_partners
 from fablab.events.services import create_event, publish_event
 from fablab.extensions import db
 from fablab.machines.models import Qualification
@@ -37,8 +39,19 @@ KINDS = [
 ]
 
 
+PARTNERS = [
+    ("Lycée Ampère", "school", "Lyon", "https://lycee-ampere.example.org"),
+    ("Université Lyon 1 - IUT", "university", "Villeurbanne", ""),
+    ("CCI Lyon Métropole", "chamber_of_commerce", "Lyon", "https://cci.example.org"),
+    ("Cluster Plastipolis", "cluster", "Oyonnax", ""),
+    ("Association Les Petits Débrouillards", "association", "Lyon", ""),
+]
+# Which partners join each kind of event (indexes in PARTNERS).
+PARTNERS_BY_KIND = {"discovery_day": [0, 4], "training": [1], "company_workshop": [2, 3]}
+
+
 def seed_past_events(months: list[Period], rng: random.Random) -> None:
-    """One event a month, kinds in turn, each with a few attendees."""
+    """One event a month, kinds in turn, each with a few attendees and its partners."""
     manager = db.session.scalar(
         sa.select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN])).order_by(User.id)
     )
@@ -46,6 +59,10 @@ def seed_past_events(months: list[Period], rng: random.Random) -> None:
     laser = db.session.scalar(sa.select(Qualification).where(Qualification.name == LASER))
     if manager is None:
         return
+    partners = [
+        add_partner(values={"name": name, "kind": kind, "town": town, "website": web})
+        for name, kind, town, web in PARTNERS
+    ]
     for index, month in enumerate(months):
         kind, title_fr, title_en, audience, opens, closes = KINDS[index % len(KINDS)]
         day = month.start + timedelta(
@@ -68,6 +85,7 @@ def seed_past_events(months: list[Period], rng: random.Random) -> None:
             ),
         )
         publish_event(event=event)
+        set_event_partners(event=event, partners=[partners[i] for i in PARTNERS_BY_KIND[kind]])
         taken: set[int] = set()
         for number in range(rng.randint(4, 12)):
             member = rng.choice(members) if rng.random() < 0.3 else None

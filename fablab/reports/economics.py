@@ -5,19 +5,21 @@ expected lifetime hours, the lifetime the machine form asks for), the monthly ma
 for each month of the period the lab owned it, and the costs the manager recorded for it.
 The lab's costs add the recorded costs of no machine (rent, staff…). Cost recovery =
 revenue ÷ costs. Payback: revenue earned since purchase against the purchase cost (and
-against the part no grant paid), and at the pace of the last twelve months, when the rest
-would be earned.
+against the part of it that the machine's share of the grants did not pay), and at the
+pace of the last twelve months, when the rest would be earned.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import sqlalchemy as sa
 
 from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.reports import costs, revenue
+from fablab.reports.money import round_cents
 from fablab.reports.periods import Period
 
 
@@ -26,14 +28,17 @@ def _owned(period: Period, machine: Machine) -> Period | None:
     return Period(start, period.end) if start < period.end else None
 
 
-def machine_costs(period: Period, machine: Machine, used_hours: float) -> dict[str, int]:
+def machine_costs(period: Period, machine: Machine, used_seconds: int) -> dict[str, int]:
+    """Depreciation (from the exact seconds used) and maintenance, in exact cents."""
     owned = _owned(period, machine)
     if owned is None:
         return {"depreciation_cents": 0, "maintenance_cents": 0}
     depreciation = 0
     if machine.lifetime_hours:
-        depreciation = round(machine.purchase_cost_cents * used_hours / machine.lifetime_hours)
-    maintenance = round(machine.monthly_maintenance_cents * owned.month_fraction())
+        depreciation = round_cents(
+            Fraction(machine.purchase_cost_cents * used_seconds, machine.lifetime_hours * 3600)
+        )
+    maintenance = round_cents(machine.monthly_maintenance_cents * owned.month_fraction())
     return {"depreciation_cents": depreciation, "maintenance_cents": maintenance}
 
 
@@ -54,7 +59,7 @@ def cost_recovery(
     rows = []
     for use in utilisation_rows:
         machine = machines[use["machine_id"]]
-        costs = machine_costs(period, machine, use["used_hours"])
+        costs = machine_costs(period, machine, use["used_seconds"])
         costs["recorded_cents"] = (recorded or {}).get(machine.id, 0)
         total = sum(costs.values())
         income = earned.get(machine.id, 0)

@@ -9,15 +9,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from decimal import Decimal
 
 from openpyxl import Workbook
+
+from fablab.reports.money import decimal_euros
+from fablab.spreadsheets import safe_row
 
 Table = tuple[list[str], list[list]]
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
-def euros(cents: int | None):
-    return None if cents is None else round(cents / 100, 2)
+def euros(cents: int | None) -> Decimal | None:
+    return decimal_euros(cents)
 
 
 def _revenue_by_month(s: dict) -> Table:
@@ -60,7 +64,7 @@ def _utilisation(s: dict) -> Table:
     rows = []
     for row in s["utilisation"]:
         values = [row[key] for key in UTILISATION_KEYS]
-        values[UTILISATION_KEYS.index("material_milli")] = row["material_milli"] / 1000
+        values[UTILISATION_KEYS.index("material_milli")] = Decimal(row["material_milli"]).scaleb(-3)
         rows.append(values)
     return head, rows
 
@@ -102,12 +106,22 @@ def _outreach(s: dict) -> Table:
     rows += [[kind, *[v[k] for k in keys]] for kind, v in o["by_kind"].items()]
     rows += [[f"audience:{a}", *[v[k] for k in keys]] for a, v in o["by_audience"].items()]
     rows.append(["qualifications_granted", o["qualifications_granted"], "", "", "", ""])
+    rows.append(["partner_organisations", o["partner_organisations"], "", "", "", ""])
     return ["group", *keys], rows
 
 
 def _events_held(s: dict) -> Table:
     head = ["start", "kind", "title_fr", "title_en", "attendances"]
     return head, [[e[key] for key in head] for e in s["outreach"]["events_held"]]
+
+
+def _partners(s: dict) -> Table:
+    head = ["organisation", "kind", "town", "website", "events"]
+    rows = [
+        [p["name"], p["kind"], p["town"], p["website"], p["events"]]
+        for p in s["outreach"]["partners"]
+    ]
+    return head, rows
 
 
 def _customers(s: dict) -> Table:
@@ -152,6 +166,7 @@ TABLES: dict[str, Callable[[dict], Table]] = {
     "costs": _costs,
     "outreach": _outreach,
     "events_held": _events_held,
+    "partners": _partners,
 }
 
 
@@ -164,7 +179,7 @@ def as_csv(table_: Table) -> str:
     writer = csv.writer(out, lineterminator="\n")
     head, rows = table_
     writer.writerow(head)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(safe_row("" if v is None else v for v in row) for row in rows)
     return out.getvalue()
 
 
@@ -176,7 +191,7 @@ def as_xlsx(tables: dict[str, Table]) -> bytes:
         sheet = book.create_sheet(title=name[:31])
         sheet.append(head)
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

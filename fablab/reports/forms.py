@@ -5,8 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from fablab.extensions import db
 from fablab.machines.fields import EuroField
@@ -68,13 +79,32 @@ class CostForm(FlaskForm):
         self.machine_id.choices = machine_choices()
 
 
+class MachineShareForm(Form):
+    """One machine of the grant form: chosen or not, and its share (blank: by cost)."""
+
+    machine_id = IntegerField(widget=HiddenInput())
+    chosen = BooleanField(_l("Paid for"))
+    amount_cents = EuroField(_l("Share (€)"), [Optional()])
+
+
 class GrantForm(FlaskForm):
     funder = StringField(_l("Funder"), validators=[DataRequired(), Length(max=200)])
     amount_cents = EuroField(_l("Amount (€)"), [DataRequired()])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
-    machine_id = SelectField(_l("Machine it paid for"), coerce=int, choices=[])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    machines = FieldList(FormField(MachineShareForm), label=_l("Machines it paid for"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.machine_id.choices = machine_choices()
+        self.names = dict(db.session.execute(sa.select(Machine.id, Machine.name)).all())
+        if not self.machines.entries:  # a new form: one row per machine
+            for machine_id, _name in sorted(self.names.items(), key=lambda item: item[1]):
+                self.machines.append_entry({"machine_id": machine_id})
+
+    def chosen(self) -> list[tuple[int, int | None]]:
+        """(machine id, share in cents or None) of each machine ticked."""
+        return [
+            (entry.form.machine_id.data, entry.form.amount_cents.data)
+            for entry in self.machines.entries
+            if entry.form.chosen.data and entry.form.machine_id.data
+        ]

@@ -15,6 +15,7 @@ from fpdf import FPDF
 
 from fablab.billing.pdf import ENCODING, pdf_text
 from fablab.billing.text import date_text, euros
+from fablab.events.labels import partner_kind_label
 from fablab.reports.labels import EVENT_KIND_LABELS, SEGMENT_LABELS, label
 from fablab.reports.periods import Period
 
@@ -47,6 +48,7 @@ def key_figures(s: dict) -> list[tuple[str, str]]:
         (_("Costs (machines and recorded costs)"), euros(s["costs_cents"])),
         (_("Cost recovery"), _pct(s["cost_recovery_ratio"])),
         (_("Grants received"), euros(s["grants_cents"])),
+        (_("Partner organisations"), str(o["partner_organisations"])),
     ]
 
 
@@ -93,6 +95,45 @@ def _bars(pdf: _Report, items: list[tuple[str, int]]) -> None:
         pdf.set_x(160)
         pdf.cell(0, 6, pdf_text(euros(cents)), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_fill_color(255, 255, 255)  # tables drawn next must not inherit the bar colour
+
+
+def _payback_table(pdf: _Report, payback: list[dict]) -> None:
+    """Each machine against the cost its share of the grants did not pay."""
+    pdf.heading(_("Machine payback"))
+    pdf.rows(
+        [
+            _("Machine"),
+            _("Cost"),
+            _("Grants"),
+            _("Cost not paid by a grant"),
+            _("Earned since purchase"),
+            _("Paid back"),
+            _("Projected payback"),
+        ],
+        [
+            [
+                p["name"],
+                euros(p["purchase_cost_cents"]),
+                euros(p["grants_cents"]),
+                euros(p["net_cost_cents"]),
+                euros(p["revenue_since_purchase_cents"]),
+                _pct(p["net_paid_back_ratio"]),
+                _day(p["projected_net_payback_date"]),
+            ]
+            for p in payback
+        ],
+        (30, 20, 20, 22, 22, 15, 20),
+    )
+    pdf.set_font("helvetica", size=7)
+    pdf.multi_cell(
+        0,
+        4,
+        pdf_text(
+            _("Paid back and projected payback are measured against the cost not paid by a grant.")
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
 
 
 def funder_pdf(s: dict, period: Period, lab_name: str, locale: str = "fr") -> bytes:
@@ -143,25 +184,15 @@ def funder_pdf(s: dict, period: Period, lab_name: str, locale: str = "fr") -> by
             or [["-", "-", "-", "-"]],
             (18, 50, 25, 15),
         )
-        pdf.heading(_("Machine payback"))
+        pdf.heading(_("Partner organisations"))
         pdf.rows(
+            [_("Organisation"), _("Kind"), _("Town"), _("Events")],
             [
-                _("Machine"),
-                _("Cost"),
-                _("Earned since purchase"),
-                _("Paid back"),
-                _("Projected payback"),
-            ],
-            [
-                [
-                    p["name"],
-                    euros(p["purchase_cost_cents"]),
-                    euros(p["revenue_since_purchase_cents"]),
-                    _pct(p["paid_back_ratio"]),
-                    _day(p["projected_payback_date"]),
-                ]
-                for p in s["payback"]
-            ],
-            (40, 20, 25, 15, 20),
+                [p["name"], partner_kind_label(p["kind"]), p["town"] or "-", str(p["events"])]
+                for p in s["outreach"]["partners"]
+            ]
+            or [["-", "-", "-", "-"]],
+            (50, 30, 30, 15),
         )
+        _payback_table(pdf, s["payback"])
         return bytes(pdf.output())

@@ -55,6 +55,7 @@ TABLE_LABELS = {
     "costs": _l("Recorded costs"),
     "events_held": _l("Events held"),
     "outreach": _l("Outreach"),
+    "partners": _l("Partner organisations"),
 }
 
 

@@ -96,7 +96,7 @@ class LabCost(db.Model):
 
 
 class Grant(db.Model):
-    """Money received from a funder, optionally for one machine it paid for."""
+    """Money received from a funder; it may have paid for machines (``GrantMachine``)."""
 
     __tablename__ = "grants"
     __table_args__ = (
@@ -108,13 +108,32 @@ class Grant(db.Model):
     funder: Mapped[str] = mapped_column(sa.String(200))
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
     received_on: Mapped[date] = mapped_column(index=True)
-    machine_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("machines.id", ondelete="SET NULL"), index=True
-    )
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    machine: Mapped[Optional[Machine]] = relationship()
+    shares: Mapped[list[GrantMachine]] = relationship(
+        back_populates="grant", cascade="all, delete-orphan", order_by="GrantMachine.id"
+    )
+
+
+class GrantMachine(db.Model):
+    """The part of a grant that paid for one machine (the shares add up to the grant)."""
+
+    __tablename__ = "grant_machines"
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents > 0", name="amount_positive"),
+        sa.UniqueConstraint("grant_id", "machine_id", name="uq_grant_machines_grant_machine"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id", ondelete="CASCADE"))
+    machine_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("machines.id", ondelete="CASCADE"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+
+    grant: Mapped[Grant] = relationship(back_populates="shares")
+    machine: Mapped[Machine] = relationship()

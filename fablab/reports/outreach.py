@@ -1,12 +1,19 @@
 """Outreach, the regional call's commitments: events, people and companies reached,
-first-time visitors, trainings delivered and qualifications granted."""
+first-time visitors, trainings delivered, qualifications granted, and the partner
+organisations (schools, chambers of commerce, clusters…) linked to the period's events."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from fablab.events.metrics import event_metrics
-from fablab.events.models import Event, EventStatus, Registration
+from fablab.events.models import (
+    Event,
+    EventPartner,
+    EventStatus,
+    PartnerOrganisation,
+    Registration,
+)
 from fablab.extensions import db
 from fablab.machines.models import UserQualification
 from fablab.reports.periods import Period
@@ -26,7 +33,48 @@ def outreach(period: Period) -> dict:
     metrics["people_trained"] = metrics["by_kind"].get("training", {}).get("people", 0)
     metrics["qualifications_granted"] = int(granted or 0)
     metrics["events_held"] = events_held(period)
+    metrics["partners"] = partners(period)
+    metrics["partner_organisations"] = len(metrics["partners"])
     return metrics
+
+
+def _held(period: Period):
+    return sa.and_(
+        Event.status == EventStatus.PUBLISHED.value,
+        Event.start_at >= instant(period.start_utc),
+        Event.start_at < instant(period.end_utc),
+    )
+
+
+def partners(period: Period) -> list[dict]:
+    """The partner organisations of the period's events, with how many events each joined
+    (most first, then by name)."""
+    events = sa.func.count(sa.distinct(EventPartner.event_id)).label("events")
+    rows = db.session.execute(
+        sa.select(
+            PartnerOrganisation.id,
+            PartnerOrganisation.name,
+            PartnerOrganisation.kind,
+            PartnerOrganisation.town,
+            PartnerOrganisation.website,
+            events,
+        )
+        .join(EventPartner, EventPartner.partner_id == PartnerOrganisation.id)
+        .join(Event, Event.id == EventPartner.event_id)
+        .where(_held(period))
+        .group_by(
+            PartnerOrganisation.id,
+            PartnerOrganisation.name,
+            PartnerOrganisation.kind,
+            PartnerOrganisation.town,
+            PartnerOrganisation.website,
+        )
+        .order_by(events.desc(), sa.func.lower(PartnerOrganisation.name))
+    ).all()
+    return [
+        {"partner_id": i, "name": name, "kind": kind, "town": town, "website": web, "events": n}
+        for i, name, kind, town, web, n in rows
+    ]
 
 
 def events_held(period: Period) -> list[dict]:
@@ -35,11 +83,7 @@ def events_held(period: Period) -> list[dict]:
     rows = db.session.execute(
         sa.select(Event.id, Event.start_at, Event.kind, Event.title_fr, Event.title_en, attended)
         .outerjoin(Registration, Registration.event_id == Event.id)
-        .where(
-            Event.status == EventStatus.PUBLISHED.value,
-            Event.start_at >= instant(period.start_utc),
-            Event.start_at < instant(period.end_utc),
-        )
+        .where(_held(period))
         .group_by(Event.id, Event.start_at, Event.kind, Event.title_fr, Event.title_en)
         .order_by(Event.start_at)
     ).all()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
@@ -69,13 +70,13 @@ class Period:
             first = _add_months(first, 1)
         return found
 
-    def month_fraction(self) -> float:
-        """How many months the period covers (each month counted by its own length)."""
-        total = 0.0
+    def month_fraction(self) -> Fraction:
+        """How many months the period covers (each month counted by its own length), exactly."""
+        total = Fraction(0)
         for first in self.months():
             following = _add_months(first, 1)
             overlap = (min(following, self.end) - max(first, self.start)).days
-            total += overlap / (following - first).days
+            total += Fraction(overlap, (following - first).days)
         return total
 
     def as_dict(self) -> dict:

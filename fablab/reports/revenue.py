@@ -5,8 +5,9 @@ product (``Charge.kind``) and, for machine time and material, its machine. A cre
 that cancels an invoice copies its lines in order, so each of its lines is matched to the
 credited line (same position, opposite quantity, same price) and takes that line's product
 and machine; a partial credit (one amount) is matched only by its customer and shows as
-"unallocated" in the product and machine breakdowns. The segment is the payer: a company,
-or the person's customer category.
+"unallocated" in the product and machine breakdowns. The segment is the one stored on the
+document when it was issued (a company, or the person's customer category then; a credit
+note takes its invoice's), so a later change of category does not move past revenue.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from fablab.accounts.models import Company, User
+from fablab.accounts.models import Company
 from fablab.billing.models import Charge, DocType, Invoice, InvoiceLine, Payment
 from fablab.bookings.models import Reservation
 from fablab.extensions import db
@@ -43,6 +44,7 @@ def revenue_lines():
             Invoice.issue_date.label("issue_date"),
             Invoice.company_id.label("company_id"),
             Invoice.user_id.label("user_id"),
+            Invoice.customer_segment.label("segment"),
             charge_id.label("charge_id"),
         )
         .join(Invoice, Invoice.id == line.invoice_id)
@@ -61,9 +63,6 @@ def revenue_lines():
     ).subquery("base")
     charge = aliased(Charge)
     machine_id = sa.func.coalesce(UsageSession.machine_id, Reservation.machine_id)
-    segment = sa.case(
-        (base.c.company_id.is_not(None), "company"), else_=sa.func.coalesce(User.category, "public")
-    )
     return (
         sa.select(
             base.c.amount,
@@ -74,7 +73,7 @@ def revenue_lines():
             base.c.user_id,
             sa.func.coalesce(charge.kind, UNALLOCATED).label("product"),
             machine_id.label("machine_id"),
-            segment.label("segment"),
+            base.c.segment,
         )
         .outerjoin(charge, charge.id == base.c.charge_id)
         .outerjoin(
@@ -85,7 +84,6 @@ def revenue_lines():
             Reservation,
             sa.and_(charge.source_type == "reservation", Reservation.id == charge.source_id),
         )
-        .outerjoin(User, User.id == base.c.user_id)
     ).subquery("revenue_lines")
 
 

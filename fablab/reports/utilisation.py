@@ -162,6 +162,7 @@ def by_machine(period: Period) -> list[dict]:
                 "open_hours": round(open_h, 2),
                 "booked_hours": round(booked_h, 2),
                 "used_hours": round(used_h, 2),
+                "used_seconds": u["seconds"],
                 "booked_rate": _ratio(booked_h, open_h),
                 "used_rate": _ratio(used_h, open_h),
                 "bookings": b["bookings"],
