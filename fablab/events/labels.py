@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import format_date, format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 
 from fablab.events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
+from fablab.formatting import format_date, format_datetime, format_time
 from fablab.timeutil import to_local
 
 KIND_LABELS = {
