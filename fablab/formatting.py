@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, npgettext
 from flask_babel import gettext as _
 
 from fablab.timeutil import lab_zone
@@ -98,7 +98,7 @@ def _unit_words(unit: str, count: Decimal) -> str:
     words = {
         "gram": lambda: "g",
         "m2": lambda: "m²",
-        "sheet": lambda: ngettext("sheet", "sheets", plural),
+        "sheet": lambda: npgettext("quantity", "sheet", "sheets", plural),
         "unit": lambda: "",
         "none": lambda: "",
     }

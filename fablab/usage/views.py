@@ -186,7 +186,9 @@ def _machine_choices(blank: bool = False) -> list[tuple[int, str]]:
 
 def _machine_with_unit(machine: Machine) -> str:
     hint = unit_hint(machine.consumable_unit)
-    return f"{machine.name} — {_('material %(unit)s', unit=hint)}" if hint else machine.name
+    if not hint:
+        return machine.name
+    return _("%(machine)s — material %(unit)s", machine=machine.name, unit=hint)
 
 
 def _session_filters() -> tuple[FilterForm, dict]:
