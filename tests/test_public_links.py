@@ -88,6 +88,9 @@ def test_event_registration_and_feed_links_use_the_public_address(client, db, ma
     (mail,) = outbox
     assert any("/fablab/events/confirm/" in link for link in assert_on_base(mail.body))
 
+    widget = client.get("/widget.json").get_json()  # embedded on other sites
+    assert [e["url"] for e in widget["events"]] == [f"{BASE}/events/{event.id}"]
+
     feed = client.get("/calendar/events.ics").get_data(as_text=True)
     unfolded = feed.replace("\r\n ", "")
     assert f"URL:{BASE}/events/{event.id}" in unfolded
@@ -105,6 +108,12 @@ def test_password_reset_and_invitation_links_use_the_public_address(
     login_as(contact).post("/my-company/invite", data={"email": "new.hire@example.org"})
     invitation = outbox[-1]
     assert any("/fablab/companies/join/" in link for link in assert_on_base(invitation.body))
+
+
+def test_printed_kiosk_codes_use_the_public_address(client, login_as, manager, make_machine):
+    machine = make_machine()
+    page = login_as(manager).get(f"/kiosk/machines/{machine.id}/qr").get_data(as_text=True)
+    assert f"{BASE}/kiosk/machines/{machine.id}" in page and "localhost" not in page
 
 
 def test_feed_subscription_links_use_the_public_address(client, login_as, member):
