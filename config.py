@@ -39,7 +39,13 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     FABLAB_TIMEZONE = os.environ.get("FABLAB_TIMEZONE", "Europe/Paris")
-    FABLAB_BASE_URL = os.environ.get("FABLAB_BASE_URL", "http://127.0.0.1:5000")
+    # The public address (with its path prefix, if any) of every link in mails, feeds and QR
+    # codes (fablab/urls.py). Unset: a debug server uses the address it is reached at.
+    FABLAB_BASE_URL = os.environ.get("FABLAB_BASE_URL", "")
+    # How each interface language writes dates, times and numbers (fablab/formatting.py):
+    # English speakers in a French lab expect en-GB (24-hour clock, day before month).
+    FABLAB_FORMAT_LOCALE_FR = os.environ.get("FABLAB_FORMAT_LOCALE_FR", "fr_FR")
+    FABLAB_FORMAT_LOCALE_EN = os.environ.get("FABLAB_FORMAT_LOCALE_EN", "en_GB")
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

@@ -46,6 +46,9 @@ def select_locale() -> str | None:
 
 
 def select_timezone() -> str:
+    """The lab's zone (settings, else FABLAB_TIMEZONE, default Europe/Paris).
+
+    How dates are *written* in each language is fablab/formatting.py's job."""
     from fablab.timeutil import lab_zone
 
     return str(lab_zone())
@@ -135,9 +138,12 @@ def register_commands(app: Flask) -> None:
 
 
 def register_logging(app: Flask) -> None:
+    from fablab.urls import warn_if_unset
+
     if not app.debug and not app.testing:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
         # APScheduler logs every run at INFO; our jobs log what they did themselves.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    warn_if_unset(app)

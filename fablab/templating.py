@@ -1,32 +1,28 @@
-"""Jinja filters and globals: money, local times, safe redirects."""
+"""Jinja filters and globals: money, local times (fablab/formatting.py), links, safe redirects."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urljoin, urlparse
 
 from flask import Flask, request
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import get_locale
 from markupsafe import Markup
 
+from fablab.formatting import (
+    check_format_locales,
+    format_date,
+    format_datetime,
+    format_money,
+    format_time,
+    quantity_with_unit,
+    unit_hint,
+)
 from fablab.machines.labels import (
     consumable_unit_label,
     machine_kind_label,
     machine_status_label,
 )
-
-
-def money(cents: int | None) -> str:
-    """Integer cents as a localised euro amount: 1250 -> '12,50 €'."""
-    if cents is None:
-        return ""
-    return format_currency(cents / 100, "EUR")
-
-
-def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    if value is None:
-        return ""
-    return format_datetime(value, fmt)
+from fablab.urls import external_url
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -39,12 +35,21 @@ def is_safe_redirect(target: str | None) -> bool:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["localdt"] = local_datetime
+    check_format_locales(app)
+    app.jinja_env.filters.update(
+        money=format_money,
+        datetime=format_datetime,
+        localdt=format_datetime,  # the first name of ``datetime``
+        date=format_date,
+        time=format_time,
+    )
     app.jinja_env.globals.update(
         machine_kind_label=machine_kind_label,
         machine_status_label=machine_status_label,
         consumable_unit_label=consumable_unit_label,
+        quantity_with_unit=quantity_with_unit,
+        unit_hint=unit_hint,
+        external_url=external_url,
     )
 
     @app.context_processor

@@ -52,3 +52,13 @@ def behind_the_apps_back(db):
             for _name, sql, _table in triggers:
                 connection.exec_driver_sql(sql)
     db.session.rollback()  # a snapshot the session took meanwhile must not hide the changes
+
+
+def invoice_now(client, kind: str, ident: int, **kwargs):
+    """The manager's "Invoice now": open the preview, then confirm what it shows."""
+    import re
+
+    url = f"/billing/customers/{kind}/{ident}/invoice"
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    found = re.search(r'name="fingerprint" type="hidden" value="([0-9a-f]*)"', page)
+    return client.post(url, data={"fingerprint": found.group(1) if found else ""}, **kwargs)

@@ -10,7 +10,7 @@ from lxml import etree
 
 from fablab.billing.invoices import issue_credit_note
 from fablab.billing.models import Invoice
-from tests.accounting_helpers import a_charge
+from tests.accounting_helpers import a_charge, invoice_now
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -48,7 +48,7 @@ def company_invoice(client, login_as, db, manager, make_company, make_user):
     a_charge(employee, company, key="cnc", price=12000, kind="machine_time")
     a_charge(employee, company, key="book", price=1999, vat=550, kind="consumable")
     db.session.commit()
-    login_as(manager).post(f"/billing/customers/company/{company.id}/invoice")
+    invoice_now(login_as(manager), "company", company.id)
     return db.session.query(Invoice).one()
 
 
@@ -89,7 +89,7 @@ def test_a_company_credit_note_is_type_381_referencing_its_invoice(
 def test_a_private_person_keeps_the_plain_pdf(db, client, login_as, manager, member):
     a_charge(member, key="laser")
     db.session.commit()
-    login_as(manager).post(f"/billing/customers/user/{member.id}/invoice")
+    invoice_now(login_as(manager), "user", member.id)
     invoice = db.session.query(Invoice).one()
     pdf = login_as(member).get(f"/invoices/{invoice.id}.pdf").data
     assert pdf.startswith(b"%PDF") and b"factur-x.xml" not in pdf

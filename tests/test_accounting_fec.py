@@ -17,7 +17,7 @@ from fablab.billing.accounting.fec import COLUMNS
 from fablab.billing.accounting.vat_report import vat_rows
 from fablab.billing.models import Invoice
 from fablab.billing.settings import get_billing_settings
-from tests.accounting_helpers import a_charge
+from tests.accounting_helpers import a_charge, invoice_now
 
 OCT = datetime(2026, 10, 14, 9, tzinfo=UTC)
 
@@ -39,8 +39,8 @@ def a_year_of_business(db, client, login_as, manager, member, make_company, make
         a_charge(employee, company, key="cnc", price=12000, vat=2000, kind="machine_time")
         a_charge(employee, company, key="pla", price=850, vat=2000, kind="consumable")
         db.session.commit()
-        assert client.post(f"/billing/customers/user/{member.id}/invoice").status_code == 302
-        assert client.post(f"/billing/customers/company/{company.id}/invoice").status_code == 302
+        assert invoice_now(client, "user", member.id).status_code == 302
+        assert invoice_now(client, "company", company.id).status_code == 302
     invoices = {i.buyer_name: i for i in db.session.query(Invoice).all()}
     private, business = invoices["Alex Member"], invoices["Atelier Bois SARL"]
     with time_machine.travel(datetime(2026, 10, 20, 9, tzinfo=UTC), tick=False):

@@ -9,7 +9,7 @@ import time_machine
 
 from fablab.billing.models import Invoice
 from fablab.billing.settings import get_billing_settings
-from tests.accounting_helpers import a_charge
+from tests.accounting_helpers import a_charge, invoice_now
 
 SETTINGS = {
     "time_policy": "booked",
@@ -49,7 +49,7 @@ def test_a_manager_sets_the_seller_identity_and_the_293b_regime(
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     a_charge(member, key=1, price=5000)
     db.session.commit()
-    client.post(f"/billing/customers/user/{member.id}/invoice")
+    invoice_now(client, "user", member.id)
     invoice = db.session.query(Invoice).one()
     assert (invoice.seller_legal_form, invoice.seller_registration) == (
         "SAS",
@@ -90,7 +90,7 @@ def test_a_member_gives_an_address_that_goes_on_the_next_invoice(
     )
     a_charge(member, key=1)
     db.session.commit()
-    login_as(manager).post(f"/billing/customers/user/{member.id}/invoice")
+    invoice_now(login_as(manager), "user", member.id)
     invoice = db.session.query(Invoice).one()
     assert invoice.buyer_address == "5 place des Terreaux\n69001 Lyon"
 
@@ -101,7 +101,7 @@ def test_a_payment_dated_in_a_closed_month_is_refused_on_the_form(
     with time_machine.travel(datetime(2026, 10, 10, 9, tzinfo=UTC), tick=False):
         a_charge(member, key=1)
         db.session.commit()
-        login_as(manager).post(f"/billing/customers/user/{member.id}/invoice")
+        invoice_now(login_as(manager), "user", member.id)
     invoice = db.session.query(Invoice).one()
     with time_machine.travel(datetime(2026, 11, 2, 9, tzinfo=UTC), tick=False):
         login_as(manager)
@@ -129,7 +129,7 @@ def test_overdue_invoices_are_reminded_on_the_set_days_in_the_customers_language
     with time_machine.travel(datetime(2026, 9, 1, 9, tzinfo=UTC), tick=False):
         a_charge(customer, key=1)
         db.session.commit()
-        login_as(manager).post(f"/billing/customers/user/{customer.id}/invoice")
+        invoice_now(login_as(manager), "user", customer.id)
     invoice = db.session.query(Invoice).one()  # due on 1 October (30 days)
     outbox.clear()
     sent = []

@@ -9,6 +9,7 @@ from fablab.billing.identity import IdentityIncomplete
 from fablab.billing.invoices import issue_credit_note, issue_invoice
 from fablab.billing.settings import get_billing_settings
 from fablab.billing.vat import breakdown
+from tests.accounting_helpers import invoice_now
 
 
 @pytest.fixture(autouse=True)
@@ -106,9 +107,7 @@ def test_invoice_now_shows_the_identity_error_and_issues_nothing(
     charge(member, key=1, price=100, vat=2000)
     lab_settings.legal_name = ""
     db.session.commit()
-    response = login_as(manager).post(
-        f"/billing/customers/user/{member.id}/invoice", follow_redirects=True
-    )
+    response = invoice_now(login_as(manager), "user", member.id, follow_redirects=True)
     assert "legal name" in response.get_data(as_text=True)
     from fablab.billing.models import Invoice
 

@@ -7,6 +7,7 @@ import pytest
 from fablab.billing.charges import add_charge
 from fablab.billing.invoices import issue_invoice
 from fablab.billing.models import Invoice, Payment
+from tests.accounting_helpers import invoice_now
 
 
 @pytest.fixture
@@ -120,7 +121,7 @@ def test_manager_adds_a_charge_and_invoices_the_customer(client, login_as, db, m
     assert response.status_code == 302
     page = client.get("/billing/").get_data(as_text=True)
     assert "3D printing service" in page
-    response = client.post(f"/billing/customers/user/{member.id}/invoice")
+    response = invoice_now(client, "user", member.id)
     assert response.status_code == 302
     invoice = db.session.query(Invoice).one()
     assert invoice.total_excl_cents == 2500

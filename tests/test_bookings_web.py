@@ -155,7 +155,8 @@ def test_the_refusal_gives_the_next_training_date(db, login_as, member, laser, f
 
     response = login_as(member).post(f"/machines/{laser.id}/book", data=booking_form())
 
-    assert "Next training: Mar 10, 2027" in response.get_data(as_text=True)
+    # en-GB conventions, no seconds: "10 Mar 2027, 18:00" (not "Mar 10, 2027, 6:00:00 PM").
+    assert "Next training: 10 Mar 2027, 18:00" in response.get_data(as_text=True)
 
 
 def test_cancel_and_move_from_my_bookings(db, login_as, member, printer, book, frozen):

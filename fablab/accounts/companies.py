@@ -9,16 +9,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from fablab.accounts.models import Category, Company, CompanyInvitation, User
-from fablab.accounts.services import (
-    AccountError,
-    external_url,
-    normalise_email,
-    queue_localised_mail,
-)
+from fablab.accounts.services import AccountError, normalise_email, queue_localised_mail
 from fablab.accounts.tokens import hash_secret, new_secret
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.timeutil import utcnow
+from fablab.urls import external_url
 
 INVITATION_MAX_AGE = timedelta(days=14)
 # La Poste's establishments do not follow the Luhn rule (INSEE exception).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,6 +13,7 @@ from fablab.accounts.models import Category, Company, Role, User
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.mail import queue_mail, render_in_locale
+from fablab.urls import external_url
 
 LANGUAGES = ("fr", "en")
 
@@ -178,16 +179,6 @@ def request_password_reset(*, email: str) -> None:
         link=link,
         max_age_minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for a mail, built on FABLAB_BASE_URL.
-
-    Never on the request's Host header: a forged header would otherwise send a
-    reset link carrying a secret token to another site.
-    """
-    with current_app.test_request_context(base_url=current_app.config["FABLAB_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def queue_localised_mail(*, to: str, locale: str, subject, template: str, **context) -> None:

@@ -17,6 +17,7 @@ from fablab.machines.models import Machine, MachineStatus
 from fablab.machines.services import list_machines, upcoming_closures
 from fablab.machines.settings import get_settings
 from fablab.timeutil import utcnow
+from fablab.urls import external_url
 
 
 def calendar_url_for(user) -> str | None:
@@ -24,7 +25,7 @@ def calendar_url_for(user) -> str | None:
 
     if not user.calendar_token or "calendars.user_feed" not in current_app.view_functions:
         return None
-    return url_for("calendars.user_feed", token=user.calendar_token, _external=True)
+    return external_url("calendars.user_feed", token=user.calendar_token)
 
 
 def machine_json(machine: Machine) -> dict:

@@ -299,8 +299,15 @@ def _has_usage(reservation: Reservation) -> bool:
     )
 
 
-def collect_charges(*, until: datetime) -> int:
-    """Turn every billable session and booking that ended before ``until`` into charges."""
+def customer_key(user: User | None, company: Company | None) -> tuple[int | None, int | None]:
+    """Who is billed, as ``(company_id, None)`` or ``(None, user_id)``: one invoice each."""
+    payer, _category = payer_for(user, company)
+    return (payer.id, None) if payer is not None else (None, user.id if user else None)
+
+
+def collect_charges(*, until: datetime, customer: tuple | None = None) -> int:
+    """Turn every billable session and booking that ended before ``until`` into charges
+    (only those billed to ``customer``, a ``customer_key``, when given)."""
     policy = get_billing_settings().time_policy
     made = 0
     sessions = db.session.scalars(
@@ -313,9 +320,11 @@ def collect_charges(*, until: datetime) -> int:
         .order_by(UsageSession.id)
     ).all()
     for session in sessions:
-        made += len(charge_usage_session(session, policy))
+        if customer is None or customer_key(session.user, session.company) == customer:
+            made += len(charge_usage_session(session, policy))
     for reservation in _uncharged_reservations(until):
-        made += 1 if charge_reservation(reservation, policy) else 0
+        if customer is None or customer_key(reservation.user, reservation.company) == customer:
+            made += 1 if charge_reservation(reservation, policy) else 0
     return made
 
 

@@ -42,16 +42,27 @@ def verify_command(anchor: tuple[str, ...]) -> None:
 
 @invoices_group.command("run")
 @click.option("--month", required=True, help="The month to invoice, as YYYY-MM.")
-def run_command(month: str) -> None:
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what would be issued (customers, amounts), issue nothing.",
+)
+def run_command(month: str, dry_run: bool) -> None:
     """Bill every customer for the uninvoiced charges of MONTH (safe to run twice)."""
-    from fablab.billing.runs import parse_month, run_monthly_invoicing
+    from fablab.billing.runs import parse_month, preview_monthly_invoicing, run_monthly_invoicing
 
     # No request here: messages and invoice texts in the lab's default language.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         try:
-            result = run_monthly_invoicing(month=parse_month(month))
+            if dry_run:
+                preview = preview_monthly_invoicing(month=parse_month(month))
+            else:
+                result = run_monthly_invoicing(month=parse_month(month))
         except DomainError as error:
             raise click.ClickException(error.message) from None
+        if dry_run:
+            _echo_preview(preview)
+            return
         commit()
     click.echo(
         f"{result.month}: {result.charges_made} new charges, "
@@ -60,4 +71,17 @@ def run_command(month: str) -> None:
     for invoice in result.invoices:
         click.echo(
             f"  {invoice.number}  {invoice.buyer_name}  {invoice.total_incl_cents / 100:.2f}"
+        )
+
+
+def _echo_preview(preview) -> None:
+    click.echo(
+        f"{preview.label} (dry run, nothing issued): {len(preview.invoices)} invoices would be "
+        f"issued, {preview.totals['excl'] / 100:.2f} excl. VAT, "
+        f"{preview.totals['vat'] / 100:.2f} VAT, {preview.totals['incl'] / 100:.2f} incl. VAT."
+    )
+    for invoice in preview.invoices:
+        click.echo(
+            f"  {invoice.number}  {invoice.buyer_name}  {invoice.total_excl_cents / 100:.2f}"
+            f"  {invoice.total_vat_cents / 100:.2f}  {invoice.total_incl_cents / 100:.2f}"
         )

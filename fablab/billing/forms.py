@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -77,6 +78,13 @@ class MonthRunForm(Form):
         ],
         description=_l("For example 2026-10."),
     )
+
+
+class ConfirmIssueForm(Form):
+    """Confirming a preview: what was shown (its fingerprint) is what gets issued."""
+
+    month = HiddenField()
+    fingerprint = HiddenField(validators=[DataRequired()])
 
 
 class ChargeForm(Form):

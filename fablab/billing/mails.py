@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from fablab.billing.models import Invoice
 from fablab.mail import Attachment, queue_mail, render_in_locale
+from fablab.urls import external_url
 
 
 def _recipient_locale(invoice: Invoice) -> str:
@@ -18,12 +17,7 @@ def _recipient_locale(invoice: Invoice) -> str:
 
 
 def _link(invoice: Invoice) -> str:
-    """An absolute link on FABLAB_BASE_URL (works in jobs; never the request's Host header)."""
-    base = urlparse(current_app.config.get("FABLAB_BASE_URL") or "http://localhost")
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build("billing.invoice_detail", {"invoice_id": invoice.id}, force_external=True)
+    return external_url("billing.invoice_detail", invoice_id=invoice.id)
 
 
 def queue_invoice_mail(invoice: Invoice) -> None:

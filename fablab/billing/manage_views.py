@@ -3,7 +3,6 @@ unpaid invoices and reminders, exports, settings."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -23,19 +22,16 @@ from fablab.billing.forms import (
     ChargeForm,
     CreditNoteForm,
     MembershipForm,
-    MonthRunForm,
     PaymentForm,
     PeriodForm,
     to_cents,
     to_milli,
 )
-from fablab.billing.identity import missing_seller_fields
 from fablab.billing.integrity import verify_all
-from fablab.billing.invoices import issue_credit_note, issue_invoice
+from fablab.billing.invoices import issue_credit_note
 from fablab.billing.mails import queue_invoice_mail
-from fablab.billing.models import Charge, DocType, Invoice, Payment
+from fablab.billing.models import DocType, Invoice, Payment
 from fablab.billing.payments import balance_of, last_reminder, record_payment, send_reminder
-from fablab.billing.runs import parse_month, previous_month, run_monthly_invoicing
 from fablab.billing.settings import get_billing_settings
 from fablab.billing.text import rate_text
 from fablab.errors import DomainError
@@ -58,82 +54,6 @@ def _fail(error: DomainError, form=None) -> None:
         field.errors = list(field.errors) + [error.message]
     else:
         flash(error.message, "error")
-
-
-@bp.get("/billing/")
-@manager_required
-def dashboard():
-    groups: dict[tuple, list[Charge]] = defaultdict(list)
-    for charge in charge_service.uninvoiced_charges():
-        key = ("company", charge.company_id) if charge.company_id else ("user", charge.user_id)
-        groups[key].append(charge)
-    customers = [
-        {
-            "kind": kind,
-            "id": ident,
-            "name": charges[0].company.legal_name
-            if kind == "company"
-            else charges[0].user.display_name,
-            "charges": charges,
-            "total": sum(c.amount_cents for c in charges),
-        }
-        for (kind, ident), charges in groups.items()
-    ]
-    run_form = MonthRunForm(month=previous_month(_today()).strftime("%Y-%m"))
-    return render_template(
-        "billing/dashboard.html",
-        customers=customers,
-        run_form=run_form,
-        missing_identity=missing_seller_fields(),
-    )
-
-
-@bp.post("/billing/run")
-@manager_required
-def run_month():
-    form = MonthRunForm()
-    if not form.validate_on_submit():
-        flash(_("Give a month as YYYY-MM."), "error")
-        return redirect(url_for("billing.dashboard"))
-    try:
-        result = run_monthly_invoicing(month=parse_month(form.month.data), issued_by=current_user)
-    except DomainError as error:
-        _fail(error)
-        return redirect(url_for("billing.dashboard"))
-    commit()
-    flash(
-        _("%(month)s: %(count)d invoices issued.", month=result.month, count=len(result.invoices)),
-        "success",
-    )
-    return redirect(url_for("billing.invoices"))
-
-
-@bp.post("/billing/customers/<kind>/<int:ident>/invoice")
-@manager_required
-def invoice_customer(kind: str, ident: int):
-    company = db.session.get(Company, ident) if kind == "company" else None
-    user = db.session.get(User, ident) if kind == "user" else None
-    if company is None and user is None:
-        return redirect(url_for("billing.dashboard"))
-    column = (
-        Charge.company_id == ident
-        if company
-        else sa.and_(Charge.user_id == ident, Charge.company_id.is_(None))
-    )
-    pending = db.session.scalars(
-        sa.select(Charge).where(column, Charge.invoice_line_id.is_(None))
-    ).all()
-    try:
-        invoice = issue_invoice(
-            charges=list(pending), user=user, company=company, issued_by=current_user
-        )
-        queue_invoice_mail(invoice)
-    except DomainError as error:
-        _fail(error)
-        return redirect(url_for("billing.dashboard"))
-    commit()
-    flash(_("Invoice %(number)s issued.", number=invoice.number), "success")
-    return redirect(url_for("billing.invoice_detail", invoice_id=invoice.id))
 
 
 def _customer_from(form: ChargeForm) -> tuple[User | None, Company | None]:

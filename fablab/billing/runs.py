@@ -20,6 +20,7 @@ from fablab.billing.invoices import issue_invoice
 from fablab.billing.mails import queue_invoice_mail
 from fablab.billing.models import Charge, Invoice
 from fablab.billing.numbering import lock_chain
+from fablab.billing.preview import IssuePreview, rolled_back, undone
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.timeutil import local_to_utc, to_local, utcnow
@@ -79,6 +80,89 @@ def run_monthly_invoicing(*, month: date, issued_by: User | None = None) -> RunR
         queue_invoice_mail(invoice)
         result.invoices.append(invoice)
     return result
+
+
+def preview_monthly_invoicing(*, month: date) -> IssuePreview:
+    """What ``run_monthly_invoicing`` would issue for ``month``, computed by it and undone."""
+    return undone(
+        lambda: run_monthly_invoicing(month=month),
+        lambda result: IssuePreview.of(
+            result.invoices, charges_made=result.charges_made, label=result.month
+        ),
+    )
+
+
+def invoice_customer_now(
+    *, user: User | None = None, company: Company | None = None, issued_by: User | None = None
+) -> Invoice:
+    """Issue one invoice now to a person or a company for all that is theirs to bill: their
+    closed usage sessions and ended bookings (charged first) and their uninvoiced charges."""
+    key = (company.id, None) if company is not None else (None, user.id if user else None)
+    lock_chain()
+    collect_charges(until=utcnow(), customer=key)
+    charges = _by_customer(uninvoiced_charges()).get(key, [])
+    invoice = issue_invoice(charges=charges, user=user, company=company, issued_by=issued_by)
+    queue_invoice_mail(invoice)
+    return invoice
+
+
+def preview_customer_invoice(*, user: User | None = None, company: Company | None = None):
+    """The invoice ``invoice_customer_now`` would issue, computed by it and undone."""
+    return undone(
+        lambda: invoice_customer_now(user=user, company=company),
+        lambda invoice: IssuePreview.of([invoice]),
+    )
+
+
+@dataclass(frozen=True)
+class PendingCharge:
+    occurred_at: datetime
+    description: str
+    unit: str
+    quantity_milli: int
+    unit_price_cents: int
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class PendingCustomer:
+    kind: str  # "company" or "user"
+    id: int
+    name: str
+    charges: tuple[PendingCharge, ...]
+    total_cents: int
+
+
+def to_invoice(*, until: datetime | None = None) -> list[PendingCustomer]:
+    """Everything to invoice up to ``until`` (default now), per customer: the charges, and
+    what the closed usage sessions and ended bookings not charged yet will be charged
+    (computed by ``collect_charges`` in a savepoint that is rolled back)."""
+    with rolled_back():
+        collect_charges(until=until or utcnow())
+        groups = _by_customer(uninvoiced_charges())
+        return [_pending(key, charges) for key, charges in groups.items()]
+
+
+def _pending(key: tuple[int | None, int | None], charges: list[Charge]) -> PendingCustomer:
+    company_id, user_id = key
+    rows = tuple(
+        PendingCharge(
+            c.occurred_at,
+            c.description,
+            c.unit,
+            c.quantity_milli,
+            c.unit_price_cents,
+            c.amount_cents,
+        )
+        for c in charges
+    )
+    return PendingCustomer(
+        kind="company" if company_id else "user",
+        id=company_id or user_id,
+        name=charges[0].company.legal_name if company_id else charges[0].user.display_name,
+        charges=rows,
+        total_cents=sum(row.amount_cents for row in rows),
+    )
 
 
 def _by_customer(charges: list[Charge]) -> dict[tuple[int | None, int | None], list[Charge]]:

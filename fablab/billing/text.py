@@ -26,7 +26,8 @@ def decimal_text(value_milli: int) -> str:
 
 
 def quantity_text(quantity_milli: int, unit: str) -> str:
-    unit_label = {"unit": "", "gram": "g", "m2": "m²", "sheet": "feuille(s)", "none": ""}.get(
+    """The PDF's fixed French form; pages and mails use ``fablab.formatting.quantity_with_unit``."""
+    unit_label = {"unit": "", "gram": "g", "m2": "m²", "sheet": "plaque(s)", "none": ""}.get(
         unit, f"× {unit}"
     )
     return f"{decimal_text(quantity_milli)} {unit_label}".strip()

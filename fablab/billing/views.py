@@ -9,7 +9,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, render_template
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -21,6 +20,7 @@ from fablab.billing.payments import balance_of
 from fablab.billing.text import decimal_text, quantity_text, rate_text, seller_lines, service_text
 from fablab.billing.vat import breakdown
 from fablab.extensions import db
+from fablab.formatting import format_date
 from fablab.transaction import commit
 
 STATUS_LABELS = {
@@ -131,5 +131,6 @@ def invoice_pdf_download(invoice_id: int):
     )
 
 
-from fablab.billing import manage_views  # noqa: E402,F401  (registers the manager's routes)
+# The manager's routes share the blueprint: importing the modules registers them.
+from fablab.billing import manage_views, preview_views  # noqa: E402,F401
 from fablab.billing.accounting import views as accounting_views  # noqa: E402,F401

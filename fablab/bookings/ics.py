@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from urllib.parse import urlparse
 
-from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
@@ -21,6 +19,7 @@ from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.icaltools import fix_timezones
 from fablab.machines.settings import get_settings
 from fablab.timeutil import to_local, utcnow
+from fablab.urls import uid_host
 
 PRODID = "-//fablab//bookings//EN"
 
@@ -29,12 +28,6 @@ _ICS_STATUS = {
     ReservationStatus.CONFIRMED.value: "CONFIRMED",
     ReservationStatus.COMPLETED.value: "CONFIRMED",
 }
-
-
-def uid_host() -> str:
-    """The host part of every UID, from FABLAB_BASE_URL (stable across restarts)."""
-    base = current_app.config.get("FABLAB_BASE_URL") or "http://localhost"
-    return urlparse(base).hostname or "localhost"
 
 
 def reservation_uid(reservation: Reservation) -> str:

@@ -24,10 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
-from flask import current_app, g, render_template
-from flask_babel import format_date, format_time
+from flask import g, render_template
 from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
@@ -37,9 +35,11 @@ from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.bookings.waitlist import offer_freed_slots
 from fablab.bookings.waitlist_models import WaitlistEntry, WaitlistStatus
 from fablab.extensions import db
+from fablab.formatting import format_date, format_time
 from fablab.machines.settings import get_settings
 from fablab.mail import Attachment, RenderedMail, queue_unrendered, register_renderer
 from fablab.outbox.rendering import NotRenderable
+from fablab.urls import external_url
 
 log = logging.getLogger("fablab.bookings.notifications")
 
@@ -48,15 +48,6 @@ MY_BOOKINGS_ENDPOINTS = ("bookings.my_bookings", "bookings.mine", "bookings.inde
 # What a booking mail shows of the reservation, as of when the mail was written.
 SNAPSHOT_TIMES = ("start_at", "end_at", "updated_at")
 SNAPSHOT_VALUES = ("status", "sequence", "cancel_reason")
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on FABLAB_BASE_URL, also outside a request (jobs)."""
-    base = urlparse(current_app.config.get("FABLAB_BASE_URL") or "http://localhost")
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def my_bookings_url() -> str:

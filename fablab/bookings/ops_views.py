@@ -20,10 +20,12 @@ from fablab.bookings.recurring import SeriesRefused, book_weekly_series
 from fablab.bookings.waitlist_models import WaitlistEntry
 from fablab.errors import DomainError, NotFound
 from fablab.extensions import db
+from fablab.formatting import format_time
 from fablab.machines.models import Machine, MachineStatus
 from fablab.security import attempts
 from fablab.timeutil import local_to_utc, utcnow
 from fablab.transaction import commit, rollback
+from fablab.urls import external_url
 
 bp = Blueprint("booking_ops", __name__)
 connect_signals()
@@ -34,7 +36,7 @@ connect_signals()
 
 def kiosk_qr_svg(machine_id: int) -> Markup:
     """The kiosk URL of a machine as an inline SVG QR code (print it on the machine)."""
-    url = url_for("booking_ops.kiosk", machine_id=machine_id, _external=True)
+    url = external_url("booking_ops.kiosk", machine_id=machine_id)
     return Markup(segno.make(url, error="m").svg_inline(scale=5, title=url))  # noqa: S704
 
 
@@ -113,8 +115,6 @@ def kiosk_check_in(machine_id: int):
 
 
 def _time(value) -> str:
-    from flask_babel import format_time
-
     return format_time(value, "short")
 
 

@@ -130,7 +130,7 @@ def next_training_text(machine: Machine) -> str | None:
         return None
     if event is None:
         return None
-    from flask_babel import format_datetime
+    from fablab.formatting import format_datetime
 
     start = getattr(event, "start_at", None)
     return format_datetime(start, "medium") if start else None

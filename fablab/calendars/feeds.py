@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Timezone
@@ -31,6 +31,7 @@ from fablab.icaltools import fix_timezones
 from fablab.machines.models import Machine
 from fablab.machines.settings import get_settings
 from fablab.timeutil import lab_zone, to_local, utcnow
+from fablab.urls import external_url
 
 PRODID = "-//fablab//calendar feeds//EN"
 # Calendar apps should refetch every hour (REFRESH-INTERVAL and X-PUBLISHED-TTL).
@@ -89,7 +90,7 @@ def _replace(component: VEvent, name: str, value: object) -> None:
 def _event_url(event: Event) -> str | None:
     if "events.detail" not in current_app.view_functions:
         return None
-    return url_for("events.detail", event_id=event.id, _external=True)
+    return external_url("events.detail", event_id=event.id)
 
 
 def assemble(*, name: str, uid: str, components: Iterable[VEvent]) -> bytes:

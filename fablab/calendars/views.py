@@ -38,6 +38,7 @@ from fablab.machines.models import Machine, MachineStatus
 from fablab.machines.settings import get_settings
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
+from fablab.urls import external_url
 
 bp = Blueprint("calendars", __name__, url_prefix="/calendar")
 
@@ -139,12 +140,12 @@ def subscriptions_page():
     if not token:
         token = ensure_user_token(current_user)
         commit()
-    personal = feed_links(url_for(".user_feed", token=token, _external=True))
+    personal = feed_links(external_url("calendars.user_feed", token=token))
     company = None
     if current_user.company and current_user.is_company_contact:
         secret = company_token(current_user.company, contact=current_user)
         commit()
-        company = feed_links(url_for(".company_feed", token=secret, _external=True))
+        company = feed_links(external_url("calendars.company_feed", token=secret))
     machines = db.session.scalars(
         sa.select(Machine).where(Machine.status != MachineStatus.RETIRED).order_by(Machine.name)
     ).all()
@@ -152,9 +153,9 @@ def subscriptions_page():
         "calendars/subscriptions.html",
         personal=personal,
         company=company,
-        events=feed_links(url_for(".events_feed", _external=True)),
+        events=feed_links(external_url("calendars.events_feed")),
         machines=[
-            (m, feed_links(url_for(".machine_feed", machine_id=m.id, _external=True)))
+            (m, feed_links(external_url("calendars.machine_feed", machine_id=m.id)))
             for m in machines
         ],
     )

@@ -6,22 +6,20 @@ got the e-mail and subscribes to a feed sees one event, updated in place.
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
-from flask import current_app
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from fablab.events.models import Event
 from fablab.icaltools import fix_timezones
 from fablab.timeutil import to_local, utcnow
+from fablab.urls import uid_host
 
 PRODID = "-//fablab//events//FR"
 
 
 def ical_host() -> str:
     """The host name used in UIDs (stable: from FABLAB_BASE_URL, not the request)."""
-    return urlparse(current_app.config["FABLAB_BASE_URL"]).hostname or "localhost"
+    return uid_host()
 
 
 def event_uid(event: Event) -> str:

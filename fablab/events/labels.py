@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import format_date, format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 
 from fablab.events.models import (
@@ -13,6 +12,7 @@ from fablab.events.models import (
     PartnerKind,
     RegistrationStatus,
 )
+from fablab.formatting import format_date, format_datetime, format_time
 from fablab.timeutil import to_local
 
 KIND_LABELS = {

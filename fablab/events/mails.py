@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -11,19 +9,7 @@ from flask_babel import lazy_gettext as _l
 from fablab.events.ical import event_calendar
 from fablab.events.models import Registration
 from fablab.mail import Attachment, queue_mail
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on FABLAB_BASE_URL, never on the request's Host header.
-
-    A forged Host would otherwise send links carrying a secret token to another
-    site; it also works in jobs, outside any request.
-    """
-    base = urlparse(current_app.config.get("FABLAB_BASE_URL") or "http://localhost")
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+from fablab.urls import external_url
 
 
 def _send(

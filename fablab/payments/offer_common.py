@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlparse
 
 from dateutil.relativedelta import relativedelta
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from fablab.accounts.models import Company, User
@@ -97,15 +95,6 @@ def invoice_charge(
             recorded_by=by,
         )
     return invoice
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link on FABLAB_BASE_URL (works in jobs; never the request's Host header)."""
-    base = urlparse(current_app.config.get("FABLAB_BASE_URL") or "http://localhost")
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def price_incl_vat(price_cents: int, vat_rate_bp: int | None = None) -> int:

@@ -6,8 +6,8 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from fablab.mail import Attachment, queue_mail, render_in_locale
-from fablab.payments.offer_common import external_url
 from fablab.payments.offer_models import Membership, Quote
+from fablab.urls import external_url
 
 
 def _recipients(membership: Membership) -> list[tuple[str, str]]:

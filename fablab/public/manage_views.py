@@ -15,6 +15,7 @@ from fablab.public.blueprint import bp
 from fablab.public.forms import MaterialForm, OpenDataForm
 from fablab.public.models import MaterialProfile
 from fablab.transaction import commit, rollback
+from fablab.urls import external_url
 
 FIELDS = (
     "publish_lab",
@@ -55,8 +56,8 @@ def _page(form: OpenDataForm, status: int = 200):
         "public/manage_open_data.html",
         form=form,
         materials=materials,
-        catalogue_url=url_for("public.catalogue", _external=True),
-        widget_url=url_for("public.widget", _external=True),
+        catalogue_url=external_url("public.catalogue"),
+        widget_url=external_url("public.widget"),
         settings=settings,
     )
     return html, status

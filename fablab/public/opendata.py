@@ -12,7 +12,6 @@ import io
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from fablab.errors import DomainError
@@ -23,6 +22,7 @@ from fablab.public import activity
 from fablab.public.models import MaterialProfile, OpenDataSettings
 from fablab.public.status import public_machines, week_hours
 from fablab.timeutil import utcnow
+from fablab.urls import base_url, external_url
 
 VERSION = "1.0"
 LICENCE = {
@@ -77,12 +77,8 @@ def suppress(count: int, threshold: int) -> int | None:
     return None if 0 < count < threshold else count
 
 
-def _base() -> str:
-    return current_app.config["FABLAB_BASE_URL"].rstrip("/")
-
-
 def _url(endpoint: str, **values) -> str:
-    return _base() + url_for(endpoint, **values)
+    return external_url(endpoint, **values)
 
 
 def schema_url(dataset: str) -> str:
@@ -130,7 +126,7 @@ def catalogue() -> dict:
     return {
         "version": VERSION,
         "lab": get_settings().name,
-        "website": _base() + "/",
+        "website": base_url() + "/",
         "licence": LICENCE,
         "datasets": datasets,
     }
@@ -178,7 +174,7 @@ def lab_document() -> dict:
         "coordinates": coordinates,
         "email": lab.email,
         "phone": lab.phone,
-        "website": _base() + "/",
+        "website": base_url() + "/",
         "timezone": lab.timezone,
         "opening_hours": [
             {"weekday": day, "opens": o.strftime("%H:%M"), "closes": c.strftime("%H:%M")}

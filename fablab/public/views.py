@@ -12,6 +12,7 @@ from fablab.payments.offer_catalogue import list_services
 from fablab.public.blueprint import bp
 from fablab.public.opendata import get_open_data_settings, public_figures
 from fablab.public.status import machines_now, next_events, today_hours, week_hours
+from fablab.urls import external_url
 
 
 def offer_catalogue() -> list[dict]:
@@ -83,7 +84,7 @@ def widget_json():
                 "kind": e.kind,
                 "start": e.start_at.isoformat(),
                 "end": e.end_at.isoformat(),
-                "url": url_for("events.detail", event_id=e.id, _external=True),
+                "url": external_url("events.detail", event_id=e.id),
             }
             for e in next_events(limit=4)
         ],

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.formatting import format_date
 from fablab.machines.settings import get_settings
 from fablab.reports import charts, exports
 from fablab.reports.blueprint import bp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -15,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
+from fablab.formatting import unit_hint
 from fablab.forms import Form
 from fablab.timeutil import lab_zone
 
@@ -39,6 +41,14 @@ def _quantity(label):
             NumberRange(min=0, message=_l("The quantity of material cannot be negative.")),
         ],
     )
+
+
+def material_in_unit(form, unit: str):
+    """Say on the form's material field which unit it is typed in ("in sheets")."""
+    hint = unit_hint(unit)
+    if hint:
+        form.consumables.description = _("Quantity %(unit)s, e.g. 12.5", unit=hint)
+    return form
 
 
 def _when(label, required: bool = True):

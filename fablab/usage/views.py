@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from fablab.accounts.auth import manager_required
 from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
+from fablab.formatting import unit_hint
 from fablab.machines.models import Machine, MachineStatus
 from fablab.paging import Cursor, InvalidCursor
 from fablab.timeutil import lab_zone, utcnow
@@ -35,6 +36,7 @@ from fablab.usage.forms import (
     FilterForm,
     SessionForm,
     StopForm,
+    material_in_unit,
     to_local_naive,
     to_utc,
 )
@@ -114,7 +116,7 @@ def kiosk(machine_id: int):
         can_stop=running is not None
         and running.source not in PRINTER_SOURCES
         and can_stop(current_user, running),
-        form=StopForm(),
+        form=material_in_unit(StopForm(), machine.consumable_unit),
         octoprint=link_of(machine) is not None,
     )
 
@@ -176,8 +178,17 @@ def _cursor() -> Cursor | None:
 
 def _machine_choices(blank: bool = False) -> list[tuple[int, str]]:
     machines = db.session.scalars(sa.select(Machine).order_by(Machine.name)).all()
-    choices = [(m.id, m.name) for m in machines]
-    return [(0, _("All machines")), *choices] if blank else choices
+    if blank:
+        return [(0, _("All machines")), *((m.id, m.name) for m in machines)]
+    # Recording a session: say which unit each machine's material is typed in.
+    return [(m.id, _machine_with_unit(m)) for m in machines]
+
+
+def _machine_with_unit(machine: Machine) -> str:
+    hint = unit_hint(machine.consumable_unit)
+    if not hint:
+        return machine.name
+    return _("%(machine)s — material %(unit)s", machine=machine.name, unit=hint)
 
 
 def _session_filters() -> tuple[FilterForm, dict]:
@@ -248,6 +259,7 @@ def review():
 def new_session():
     form = SessionForm()
     form.machine_id.choices = _machine_choices()
+    form.consumables.description = _("In the unit of the machine's material (see the list).")
     if form.validate_on_submit():
         try:
             session = record_session(
@@ -284,7 +296,7 @@ def _correct_form(session) -> CorrectForm:
         form.consumables.data = from_milli(session.consumable_quantity_milli)
         form.user_email.data = session.user.email
         form.note.data = session.note
-    return form
+    return material_in_unit(form, session.machine.consumable_unit)
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
