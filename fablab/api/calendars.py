@@ -87,7 +87,7 @@ def rotate_calendar_token():
     """Revoke the caller's calendar feed link and make a new one.
     ---
     post:
-      summary: New calendar feed link (the old one then answers 404)
+      summary: New calendar feed link, shown this once (the old one then answers 404)
       security: [{bearer: []}]
       responses:
         200:
@@ -97,9 +97,9 @@ def rotate_calendar_token():
         401:
           $ref: '#/components/responses/Error'
     """
-    rotate_user_token(current_user)
+    token = rotate_user_token(current_user)
     commit()
-    return jsonify(CalendarUrlSchema().dump({"calendar_url": calendar_url_for(current_user)}))
+    return jsonify(CalendarUrlSchema().dump({"calendar_url": calendar_url_for(token)}))
 
 
 @bp.get("/calendar/subscriptions")

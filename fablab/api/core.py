@@ -19,12 +19,9 @@ from fablab.machines.settings import get_settings
 from fablab.timeutil import utcnow
 
 
-def calendar_url_for(user) -> str | None:
-    from flask import current_app
-
-    if not user.calendar_token or "calendars.user_feed" not in current_app.view_functions:
-        return None
-    return url_for("calendars.user_feed", token=user.calendar_token, _external=True)
+def calendar_url_for(token: str) -> str:
+    """The feed URL of a calendar token just made (only its hash is kept)."""
+    return url_for("calendars.user_feed", token=token, _external=True)
 
 
 def machine_json(machine: Machine) -> dict:
@@ -103,7 +100,8 @@ def me():
                 "role": user.role,
                 "category": user.category,
                 "company": company,
-                "calendar_url": calendar_url_for(user),
+                "calendar_url": None,
+                "calendar_token_prefix": user.calendar_token_prefix,
             }
         )
     )
