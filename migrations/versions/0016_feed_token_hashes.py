@@ -1,4 +1,4 @@
-"""feed token hashes: calendar feed tokens are stored as their SHA-256
+"""feed token hashes: calendar feed tokens are stored as their SHA-256; the jobs' heartbeat
 
 Revision ID: 0016_feed_token_hashes
 Revises: 0015_public
@@ -9,6 +9,9 @@ SHA-256 (64 hex characters) of the secret in the feed URL, never the secret
 itself; the existing tokens are hashed in place, so every subscription made
 before keeps working. ``calendar_token_prefix`` / ``prefix``: the secret's first
 characters, to recognise a link on the subscription page.
+
+``job_runs``: when each scheduler job last ran and whether it succeeded (shown by
+``/readyz``), so a stopped jobs process is seen from every web host.
 
 Downgrade cannot bring the secrets back: it clears them (every feed link made
 before then answers 404 and people make new ones).
@@ -66,9 +69,18 @@ def upgrade():
         )
     _hash_in_place(users, "calendar_token", "calendar_token_prefix")
     _hash_in_place(company_tokens, "token", "prefix")
+    op.create_table(
+        "job_runs",
+        sa.Column("job_id", sa.String(length=80), nullable=False),
+        sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), server_default="", nullable=False),
+        sa.PrimaryKeyConstraint("job_id", name=op.f("pk_job_runs")),
+    )
 
 
 def downgrade():
+    op.drop_table("job_runs")
     op.execute(sa.update(users).values(calendar_token=None))
     op.execute(sa.delete(company_tokens))
     with op.batch_alter_table("company_calendar_tokens") as batch_op:
