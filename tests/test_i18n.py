@@ -49,3 +49,14 @@ def test_the_switch_is_remembered_on_the_account(client, db, member, login_as):
     db.session.refresh(member)
     assert member.locale == "fr"
     assert "Mon profil" in client.get("/profile", headers=ENGLISH).get_data(as_text=True)
+
+
+def test_the_booking_operations_pages_speak_french(client, db, member, login_as):
+    """Their strings live in the bookings catalogue (one domain, one folder)."""
+    member.locale = "fr"
+    db.session.commit()
+    login_as(member)
+
+    page = client.get("/waitlist", headers=FRENCH).get_data(as_text=True)
+
+    assert "Ma liste d’attente" in page
