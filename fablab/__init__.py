@@ -46,7 +46,7 @@ def select_locale() -> str | None:
 
 
 def select_timezone() -> str:
-    from fablab.timeutil import lab_zone
+    from fablab.machines.zone import lab_zone
 
     return str(lab_zone())
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.core import calendar_url_for
 from fablab.api.helpers import InvalidInput, load_body, login_required_api, manager_required_api
 from fablab.calendars.import_models import CalendarSubscription

@@ -6,7 +6,7 @@ from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import load_query, login_required_api
 from fablab.api.schemas import LabSchema, MachineQuerySchema, MachineSchema, MeSchema
 from fablab.api.spec import build_spec

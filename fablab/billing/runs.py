@@ -22,7 +22,8 @@ from fablab.billing.models import Charge, Invoice
 from fablab.billing.numbering import lock_chain
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import local_to_utc, to_local, utcnow
+from fablab.machines.zone import local_to_utc, to_local
+from fablab.timeutil import utcnow
 
 
 class BadMonth(DomainError):

@@ -21,8 +21,9 @@ from fablab.bookings.waitlist_models import WaitlistEntry
 from fablab.errors import DomainError, NotFound
 from fablab.extensions import db
 from fablab.machines.models import Machine, MachineStatus
+from fablab.machines.zone import local_to_utc
 from fablab.security import attempts
-from fablab.timeutil import local_to_utc, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 bp = Blueprint("booking_ops", __name__)

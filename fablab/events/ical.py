@@ -14,7 +14,8 @@ from icalendar import Event as VEvent
 
 from fablab.events.models import Event
 from fablab.icaltools import fix_timezones
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 
 PRODID = "-//fablab//events//FR"
 

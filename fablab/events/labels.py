@@ -6,7 +6,7 @@ from flask_babel import format_date, format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 
 from fablab.events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
-from fablab.timeutil import to_local
+from fablab.machines.zone import to_local
 
 KIND_LABELS = {
     EventKind.DISCOVERY_DAY: _l("Discovery day"),

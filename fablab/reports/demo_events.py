@@ -18,8 +18,8 @@ from fablab.events.models import Registration
 from fablab.events.services import create_event, publish_event
 from fablab.extensions import db
 from fablab.machines.models import Qualification
+from fablab.machines.zone import local_to_utc
 from fablab.reports.periods import Period
-from fablab.timeutil import local_to_utc
 
 LASER = "Sécurité découpe laser"
 VISITOR_COMPANIES = ["", "", "", "Menuiserie Rivière", "Lycée Ampère", "Studio Graphique 69"]

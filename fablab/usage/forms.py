@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 
 from fablab.forms import Form
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 
 def to_utc(local: datetime | None) -> datetime | None:
