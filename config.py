@@ -80,6 +80,7 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_RESET_MAX_AGE = 3600
+    SIGNUP_LINK_MAX_AGE = 2 * 24 * 3600
     WAITLIST_OFFER_MINUTES = int(os.environ.get("WAITLIST_OFFER_MINUTES", "30"))
     # The outbox (fablab/outbox): how the jobs process sends mail.
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "15"))

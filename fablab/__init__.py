@@ -49,7 +49,7 @@ def select_timezone() -> str:
     """The lab's zone (settings, else FABLAB_TIMEZONE, default Europe/Paris).
 
     How dates are *written* in each language is fablab/formatting.py's job."""
-    from fablab.timeutil import lab_zone
+    from fablab.machines.zone import lab_zone
 
     return str(lab_zone())
 

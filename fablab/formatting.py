@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from flask_babel import get_locale, npgettext
 from flask_babel import gettext as _
 
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 WIDTHS = ("short", "medium", "long", "full")
 

@@ -4,7 +4,8 @@
 database, so a database outage does not make every worker look dead and get
 restarted). ``/readyz`` answers 200 only when the database is reachable and its
 schema is at the migrations' head(s); otherwise 503 with a JSON reason, so a
-host that was deployed before ``flask db upgrade`` ran gets no traffic yet.
+host that was deployed before ``flask db upgrade`` ran gets no traffic yet. Its
+answer also says when the jobs process last ran a job (``scheduler``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 
+from fablab import heartbeat
 from fablab.database import use_deferred_transactions
 from fablab.extensions import db
 
@@ -73,4 +75,14 @@ def readyz():
             current=sorted(current),
             expected=sorted(expected),
         )
-    return _no_store(jsonify(status="ok", revision=sorted(current)))
+    return _no_store(jsonify(status="ok", revision=sorted(current), scheduler=_scheduler()))
+
+
+def _scheduler() -> dict | None:
+    """When the jobs process last ran (shown, never a reason to be unready: the web
+    serves without it)."""
+    try:
+        return heartbeat.last_run()
+    except sa.exc.SQLAlchemyError as error:
+        current_app.logger.warning("readyz: no scheduler heartbeat: %s", error)
+        return None

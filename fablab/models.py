@@ -7,6 +7,7 @@ from fablab.bookings.models import Reservation
 from fablab.bookings.waitlist_models import WaitlistEntry  # noqa: F401
 from fablab.calendars import import_models  # noqa: F401
 from fablab.events.models import Event, EventMachine, Registration  # noqa: F401
+from fablab.heartbeat import JobRun  # noqa: F401
 from fablab.machines.models import (
     Closure,
     LabSettings,

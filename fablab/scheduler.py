@@ -10,7 +10,10 @@ this host or another) exits instead of running them again:
 Exit codes: 0 after a normal stop or a ``--once`` run, 3 when another
 scheduler holds the lock (nothing ran). When PostgreSQL restarts, the lock's
 connection dies: the jobs pause until the lock is taken again, a failed job run
-is rolled back and logged, and the process goes on.
+is rolled back and logged, and the process goes on. Should the scheduler's
+loop itself fail, ``Supervisor`` logs it and starts a new loop after a pause
+that doubles on each crash in a row (1 s up to 60 s). Every job run writes the
+heartbeat (``fablab.heartbeat``) that ``/readyz`` shows.
 
 Other domains register their jobs by adding a line to ``JOBS``: an id, a
 callable without arguments (it runs in its own app context, makes one service
@@ -23,6 +26,8 @@ import contextlib
 import logging
 import signal
 import sys
+import threading
+import time
 import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -33,6 +38,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from fablab import heartbeat
 from fablab.billing import jobs as billing_jobs
 from fablab.bookings import jobs as booking_jobs
 from fablab.calendars import jobs as calendar_jobs
@@ -168,28 +174,41 @@ def guard_for(app: Flask) -> AbstractContextManager:
 
 
 def run_job(app: Flask, job: Job) -> object:
-    """Run one job in its own app context; a failure is logged, rolled back, not raised."""
+    """Run one job in its own app context; a failure is logged, rolled back, not raised.
+
+    Each run beats the heartbeat (``fablab.heartbeat``) that ``/readyz`` shows.
+    """
     with app.app_context():
         try:
             result = job.func()
-        except Exception:
+        except Exception as error:
             with contextlib.suppress(sa.exc.SQLAlchemyError):  # the database may be down
                 rollback()
             log.exception("job %s failed", job.id)
+            _beat(job, ok=False, error=f"{type(error).__name__}: {error}")
             return None
         finally:
             with contextlib.suppress(sa.exc.SQLAlchemyError):
                 db.session.remove()
+        _beat(job, ok=True)
     if result or job.log_idle:
         log.info("job %s done: %s", job.id, result)
     return result
+
+
+def _beat(job: Job, *, ok: bool, error: str = "") -> None:
+    try:
+        heartbeat.record_run(job.id, ok=ok, error=error)
+    except sa.exc.SQLAlchemyError as failure:  # the database may be down: the job decides
+        log.warning("heartbeat of %s not written (%s)", job.id, type(failure).__name__)
 
 
 def run_once(app: Flask, jobs: list[Job] | None = None) -> dict[str, object]:
     return {job.id: run_job(app, job) for job in (jobs if jobs is not None else JOBS)}
 
 
-def run_forever(app: Flask, guard: AbstractContextManager) -> None:
+def build_scheduler(app: Flask, guard: AbstractContextManager):
+    """A blocking APScheduler with every job due now, then at its interval."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -211,13 +230,75 @@ def run_forever(app: Flask, guard: AbstractContextManager) -> None:
     if isinstance(guard, AdvisoryLockGuard):
         every = app.config.get("SCHEDULER_LOCK_CHECK_SECONDS", 30)
         scheduler.add_job(_watch_lock, "interval", args=(scheduler, guard), seconds=every)
+    return scheduler
+
+
+class Supervisor:
+    """Runs the scheduler's loop, and starts it again when it stops unexpectedly.
+
+    A job's failure never stops the loop (``run_job`` catches it); this is for
+    the loop itself failing. It comes back after a pause that doubles on each
+    crash in a row (``first_backoff`` up to ``max_backoff`` seconds) and goes
+    back to ``first_backoff`` once a loop has run ``STEADY_SECONDS``. A normal
+    stop (``stop()``, a signal, another scheduler holding the lock) ends it.
+    """
+
+    STEADY_SECONDS = 600
+
+    def __init__(self, app: Flask, guard, *, first_backoff: float = 1, max_backoff: float = 60):
+        self.app, self.guard = app, guard
+        self.first_backoff, self.max_backoff = first_backoff, max_backoff
+        self.stopping = threading.Event()
+        self.scheduler = None
+        self.restarts = 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    def run(self) -> None:
+        backoff = self.first_backoff
+        while not self.stopping.is_set():
+            self.scheduler = build_scheduler(self.app, self.guard)
+            heartbeat.forget_writes()
+            if self.stopping.is_set():  # stopped while this loop was being built
+                return
+            started = time.monotonic()
+            try:
+                self.scheduler.start()
+                return  # shut down on purpose
+            except Exception:
+                log.exception(
+                    "the scheduler loop stopped unexpectedly; restarting in %s s", backoff
+                )
+                with contextlib.suppress(Exception):
+                    self.scheduler.shutdown(wait=False)
+            if time.monotonic() - started > self.STEADY_SECONDS:
+                backoff = self.first_backoff
+            if self.stopping.wait(backoff):
+                return
+            self.restarts += 1
+            log.warning("scheduler loop restarted (%d so far)", self.restarts)
+            backoff = min(backoff * 2, self.max_backoff)
+
+
+def run_forever(app: Flask, guard: AbstractContextManager) -> None:
+    """Run the jobs until SIGTERM or SIGINT, restarting the loop if it crashes."""
+    supervisor = Supervisor(
+        app,
+        guard,
+        first_backoff=app.config.get("SCHEDULER_RESTART_SECONDS", 1),
+        max_backoff=app.config.get("SCHEDULER_MAX_RESTART_SECONDS", 60),
+    )
 
     def stop(_signum, _frame):
-        scheduler.shutdown(wait=False)
+        supervisor.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    scheduler.start()
+    supervisor.run()
 
 
 def _interval(app: Flask, job: Job) -> int:

@@ -1,29 +1,23 @@
-"""Time helpers: everything is stored in UTC and shown in the lab's zone."""
+"""Time helpers: everything is stored in UTC and shown in a zone given by the caller.
+
+The lab's own zone comes from its settings: ``fablab.machines.zone`` looks it up
+and builds on these (a time helper never reaches into a domain).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
-
-from flask import current_app
+from datetime import UTC, date, datetime, time, tzinfo
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def lab_zone() -> ZoneInfo:
-    """The lab's time zone, from the lab settings or FABLAB_TIMEZONE."""
-    from fablab.machines.settings import get_settings
-
-    name = get_settings().timezone or current_app.config["FABLAB_TIMEZONE"]
-    return ZoneInfo(name)
+def in_zone(value: datetime, zone: tzinfo) -> datetime:
+    """The same instant, on the wall clock of ``zone``."""
+    return value.astimezone(zone)
 
 
-def to_local(value: datetime) -> datetime:
-    return value.astimezone(lab_zone())
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    """The UTC instant of a wall-clock time in the lab's zone (DST-aware)."""
-    return datetime.combine(day, at, tzinfo=lab_zone()).astimezone(UTC)
+def wall_clock_to_utc(day: date, at: time, zone: tzinfo) -> datetime:
+    """The UTC instant of a wall-clock time in ``zone`` (DST-aware)."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)

@@ -8,6 +8,7 @@ PostgreSQL or Chromium fails the run instead of skipping.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -391,3 +392,28 @@ class SentMail(Sequence):
 def outbox(app):
     """The mails sent during the test (the outbox, sent through flask-mailman's locmem backend)."""
     return SentMail(app)
+
+
+SIGNUP_LINK = re.compile(r"https?://[^/\s]+(/signup/finish/\S+)")
+
+
+@pytest.fixture
+def sign_up(outbox):
+    """Sign up as a visitor does: the form, then the link of the mail, then a password.
+
+    Returns the answer to the last step (a redirect when the account is made).
+    """
+
+    def _sign_up(
+        client, *, email, name="Sam Maker", password=TEST_PASSWORD, locale="en", next=None
+    ):
+        outbox.clear()
+        query = {"next": next} if next else {}
+        sent = client.post(
+            "/signup", query_string=query, data={"name": name, "email": email, "locale": locale}
+        )
+        assert sent.status_code == 302, sent.get_data(as_text=True)
+        link = SIGNUP_LINK.search(outbox[-1].body).group(1)
+        return client.post(link, data={"name": name, "password": password})
+
+    return _sign_up

@@ -20,8 +20,8 @@ from fablab.extensions import db
 from fablab.machines.lab import SETTINGS_FIELDS, update_settings
 from fablab.machines.models import Machine, OpeningHours
 from fablab.machines.settings import get_settings
+from fablab.machines.zone import lab_zone
 from fablab.public.opendata import set_material_profile, update_open_data_settings
-from fablab.timeutil import lab_zone
 from fablab.transaction import commit
 from fablab.usage.services import start_session, stop_session
 

@@ -14,10 +14,15 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-GB"}
 
 
-def test_sign_up_log_in_and_make_a_token(page, live_server):
+def test_sign_up_log_in_and_make_a_token(page, live_server, outbox):
     page.goto(f"{live_server}/signup")
     page.fill("#name", "Robin Browser")
     page.fill("#email", "robin@example.org")
+    page.click("main form button[type=submit]")
+    assert "Check your mailbox" in page.locator("main").inner_text()
+    link = re.search(r"https?://[^/\s]+(/signup/finish/\S+)", outbox[-1].body).group(1)
+
+    page.goto(f"{live_server}{link}")
     page.fill("#password", "short")
     page.click("main form button[type=submit]")
     assert page.locator(".field-error").inner_text().startswith("The password needs")

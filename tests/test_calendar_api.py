@@ -27,18 +27,22 @@ def bearer_for(db):
     return _make
 
 
-def test_me_gives_a_feed_url_that_works(client, member, bearer_for):
-    url = client.get("/api/v1/me", headers=bearer_for(member)).get_json()["calendar_url"]
+def test_the_api_makes_a_feed_url_that_works_and_shows_it_once(client, member, bearer_for):
+    headers = bearer_for(member)
+    url = client.post("/api/v1/me/calendar-token", headers=headers).get_json()["calendar_url"]
 
     response = client.get(url.removeprefix("http://localhost"))
 
     assert response.status_code == 200
     assert response.mimetype == "text/calendar"
+    me = client.get("/api/v1/me", headers=headers).get_json()
+    assert me["calendar_url"] is None  # only its hash is kept
+    assert url.rsplit("/", 1)[1].startswith(me["calendar_token_prefix"])
 
 
 def test_a_new_feed_url_through_the_api_kills_the_old_one(client, member, bearer_for):
     headers = bearer_for(member)
-    old = client.get("/api/v1/me", headers=headers).get_json()["calendar_url"]
+    old = client.post("/api/v1/me/calendar-token", headers=headers).get_json()["calendar_url"]
 
     new = client.post("/api/v1/me/calendar-token", headers=headers).get_json()["calendar_url"]
 

@@ -12,7 +12,8 @@ from fablab.events.jobs import send_reminders_job
 from fablab.events.models import Event, Registration
 from fablab.events.registrations import register
 from fablab.machines.models import Qualification, UserQualification
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from tests.test_events_registrations import make_event  # noqa: F401  (fixture)
 

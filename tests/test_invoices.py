@@ -12,7 +12,8 @@ from fablab.billing.charges import add_charge
 from fablab.billing.invoices import AlreadyInvoiced, issue_credit_note, issue_invoice
 from fablab.billing.models import Charge, Invoice
 from fablab.billing.payments import balance_of, record_payment
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 
 
 @pytest.fixture(autouse=True)

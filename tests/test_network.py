@@ -10,12 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from fablab.accounts.models import User
+from fablab.machines.zone import lab_zone
 from fablab.network.jobs import refresh_now as refresh_labs
 from fablab.network.models import NetworkLab
 from fablab.network.regional import regional_figures
 from fablab.network.services import add_lab
 from fablab.seed import seed_demo
-from fablab.timeutil import lab_zone, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from tests.network_fakes import FakeLab
 

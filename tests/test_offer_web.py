@@ -33,16 +33,10 @@ def make_plan(db, **overrides) -> Plan:
     return plan
 
 
-def test_a_sign_up_pays_the_public_rate_until_a_membership_is_bought(client, db):
+def test_a_sign_up_pays_the_public_rate_until_a_membership_is_bought(client, db, sign_up):
     plan = make_plan(db)
-    response = client.post(
-        "/signup",
-        data={
-            "name": "Nouvelle Personne",
-            "email": "new@example.org",
-            "password": "several words make it",
-            "locale": "en",
-        },
+    response = sign_up(
+        client, email="new@example.org", name="Nouvelle Personne", password="several words make it"
     )
     assert response.status_code == 302
     assert client.get("/api/v1/me").json["category"] == "public"

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from fablab.bookings.models import Reservation
 from fablab.bookings.recurring import SeriesRefused, book_weekly_series
 from fablab.errors import Forbidden
-from fablab.timeutil import to_local
+from fablab.machines.zone import to_local
 from tests.bookings_fixtures import NOW, PARIS, book, open_lab, paris, printer  # noqa: F401
 
 # Four Tuesdays, across the change to summer time (Sunday 28 March 2027).

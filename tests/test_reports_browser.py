@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from fablab.machines.zone import to_local
 from fablab.reports.periods import period_of
 from fablab.seed import seed_demo
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from tests.test_reports_web import pdf_text
 

@@ -21,9 +21,9 @@ def contact(make_company, make_user):
 
 
 def link_seen_by(client, login_as, user) -> str:
-    """The company feed address as the contact's subscription page shows it."""
-    page = login_as(user).get("/calendar/").get_data(as_text=True)
-    token = page.split("/calendar/company/")[1].split(".ics")[0]
+    """The company feed address the contact makes on the subscription page (shown once)."""
+    page = login_as(user).post("/calendar/company/revoke").get_data(as_text=True)
+    token = page.split("webcal://localhost/calendar/company/")[1].split(".ics")[0]
     return f"/calendar/company/{token}.ics"
 
 
@@ -51,6 +51,8 @@ def test_a_new_contact_gets_a_new_link(app, client, login_as, contact, manager, 
     successor = make_user(company=contact.company, is_company_contact=True)
     login_as(manager).post(f"/manage/companies/{contact.company_id}/employees/{contact.id}/remove")
 
+    page = login_as(successor).get("/calendar/").get_data(as_text=True)
+    assert "The company has no link yet." in page  # the old one died with its contact
     new = link_seen_by(client, login_as, successor)
 
     assert new != old

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from fablab.bookings.models import Reservation
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.usage.models import DeviceToken, OctoPrintLink, UsageSession
 from tests.fake_octoprint import FakeOctoPrint
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
@@ -29,10 +29,18 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def bearer_token() -> str | None:
+    """The secret of an ``Authorization: Bearer …`` header, if the request has one."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
 @login_manager.request_loader
 def load_user_from_bearer(request) -> User | None:
     from fablab.accounts.tokens import user_for_api_token
-    from fablab.api import bearer_token
 
     secret = bearer_token()
     if secret is None:

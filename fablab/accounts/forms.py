@@ -72,13 +72,21 @@ class LoginForm(Form):
 
 class SignupForm(Form):
     name = StringField(_l("Name"), validators=[_required, Length(max=120)])
-    email = EmailField(_l("E-mail"), validators=[_required, Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[_required, Length(max=254)],
+        description=_l("We send a link to this address to finish creating your account."),
+    )
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="fr")
+
+
+class FinishSignupForm(Form):
+    name = StringField(_l("Name"), validators=[_required, Length(max=120)])
     password = PasswordField(
         _l("Password"),
         validators=[_required],
         description=_l("At least 10 characters; a few words make a good password."),
     )
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, default="fr")
 
 
 class ProfileForm(Form):

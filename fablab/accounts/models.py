@@ -80,7 +80,12 @@ class User(UserMixin, db.Model):
     # Part of every session and remember cookie: raising it (logout, password change,
     # deactivation) makes every cookie issued before worthless.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
-    calendar_token: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    # The calendar feed link's secret, kept as its SHA-256 (the column kept its old
+    # name when the plain tokens were hashed in place); the prefix is for display.
+    calendar_token_hash: Mapped[Optional[str]] = mapped_column(
+        "calendar_token", sa.String(64), unique=True
+    )
+    calendar_token_prefix: Mapped[Optional[str]] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     company: Mapped[Optional[Company]] = relationship(back_populates="employees")

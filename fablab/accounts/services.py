@@ -107,6 +107,42 @@ def register_user(
     return user
 
 
+def start_signup(*, email: str, name: str = "", locale: str = "fr", next_url: str | None = None):
+    """Mail the address a link to finish the sign-up, and create nothing yet.
+
+    A taken address gets a warning for its owner instead (log in, or reset the
+    password). Both paths do the same work and the caller answers the same
+    way, so nobody learns from the form, or its timing, who has an account.
+    """
+    from fablab.accounts.tokens import signup_token
+
+    email = normalise_email(email)
+    locale = locale if locale in LANGUAGES else "fr"
+    owner = find_user_by_email(email)
+    if owner is not None:
+        queue_localised_mail(
+            to=owner.email,
+            locale=owner.locale,
+            subject=_l("Someone tried to sign up with your address"),
+            template="accounts/mail/signup_taken.txt",
+            user=owner,
+            login_link=external_url("accounts.login"),
+            reset_link=external_url("accounts.forgot_password"),
+        )
+        return
+    token = signup_token(
+        email=email, name=(name or "").strip()[:120], locale=locale, next_url=next_url
+    )
+    queue_localised_mail(
+        to=email,
+        locale=locale,
+        subject=_l("Finish creating your account"),
+        template="accounts/mail/signup_confirm.txt",
+        link=external_url("accounts.finish_signup", token=token),
+        max_age_hours=current_app.config["SIGNUP_LINK_MAX_AGE"] // 3600,
+    )
+
+
 def revoke_sessions(*, user: User) -> None:
     """End every session and remember cookie of this person, on every device."""
     user.session_version = (user.session_version or 1) + 1

@@ -95,6 +95,31 @@ def _is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
 
+def _signup_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="signup")
+
+
+def signup_token(*, email: str, name: str, locale: str, next_url: str | None) -> str:
+    """A signed link for finishing a sign-up: it proves the person reads ``email``."""
+    return _signup_serializer().dumps({"e": email, "n": name, "l": locale, "x": next_url})
+
+
+def signup_for_token(token: str) -> dict | None:
+    """``{"email", "name", "locale", "next"}`` from a valid sign-up link, or None."""
+    try:
+        data = _signup_serializer().loads(token, max_age=current_app.config["SIGNUP_LINK_MAX_AGE"])
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        return None
+    return {
+        "email": data["e"],
+        "name": data.get("n") or "",
+        "locale": data.get("l") or "fr",
+        "next": data.get("x"),
+    }
+
+
 def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 

@@ -25,6 +25,7 @@ from fablab.accounts.auth import start_session
 from fablab.accounts.blueprint import bp
 from fablab.accounts.forms import (
     ApiTokenForm,
+    FinishSignupForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
@@ -108,11 +109,52 @@ def signup():
         form.email.data = request.args.get("email", "")[:254] or None
     if form.validate_on_submit():
         try:
-            user = services.register_user(
+            services.start_signup(
                 email=form.email.data,
-                password=form.password.data,
                 name=form.name.data,
                 locale=form.locale.data,
+                next_url=safe_next(request.args.get("next")),
+            )
+            commit()
+        except DomainError as error:
+            rollback()
+            show_error(form, error)
+        else:
+            # The same answer whether or not the address has an account: the
+            # mail (a link to finish, or a warning to the owner) says the rest.
+            flash(
+                _(
+                    "Check your mailbox to finish: we have sent a message to %(email)s.",
+                    email=form.email.data.strip(),
+                ),
+                "info",
+            )
+            return redirect(url_for("main.index"))
+    return render_template(
+        "accounts/signup.html", form=form, next=safe_next(request.args.get("next"))
+    )
+
+
+@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
+def finish_signup(token: str):
+    """The link of the sign-up mail: choose a password, and the account exists."""
+    pending = tokens.signup_for_token(token)
+    if pending is None:
+        return render_template("accounts/signup_invalid.html"), 400
+    if services.find_user_by_email(pending["email"]) is not None:
+        # Only who reads the mailbox holds this link: telling them is no leak.
+        flash(_("Your account already exists: log in."), "info")
+        return redirect(url_for("accounts.login", next=safe_next(pending["next"])))
+    form = FinishSignupForm()
+    if request.method == "GET":
+        form.name.data = pending["name"]
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=pending["email"],
+                password=form.password.data,
+                name=form.name.data,
+                locale=pending["locale"],
             )
             commit()
         except DomainError as error:
@@ -122,10 +164,8 @@ def signup():
             start_session(user)
             session["locale"] = user.locale
             flash(_("Your account is ready. Welcome!"), "success")
-            return redirect_next()
-    return render_template(
-        "accounts/signup.html", form=form, next=safe_next(request.args.get("next"))
-    )
+            return redirect(safe_next(pending["next"]) or url_for("main.index"))
+    return render_template("accounts/signup_finish.html", form=form, email=pending["email"])
 
 
 def _browser_locale() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, url_for
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import load_query, manager_required_api
 from fablab.billing.accounting.closings import closings
 from fablab.billing.accounting.fec import fec_filename, fec_text, fiscal_year

@@ -6,7 +6,7 @@ from flask import jsonify, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import login_required_api
 from fablab.billing.invoices import invoices_of
 from fablab.billing.models import DocType, Invoice

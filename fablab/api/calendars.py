@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.core import calendar_url_for
 from fablab.api.helpers import InvalidInput, load_body, login_required_api, manager_required_api
 from fablab.calendars.import_models import CalendarSubscription
@@ -87,7 +87,7 @@ def rotate_calendar_token():
     """Revoke the caller's calendar feed link and make a new one.
     ---
     post:
-      summary: New calendar feed link (the old one then answers 404)
+      summary: New calendar feed link, shown this once (the old one then answers 404)
       security: [{bearer: []}]
       responses:
         200:
@@ -97,9 +97,9 @@ def rotate_calendar_token():
         401:
           $ref: '#/components/responses/Error'
     """
-    rotate_user_token(current_user)
+    token = rotate_user_token(current_user)
     commit()
-    return jsonify(CalendarUrlSchema().dump({"calendar_url": calendar_url_for(current_user)}))
+    return jsonify(CalendarUrlSchema().dump({"calendar_url": calendar_url_for(token)}))
 
 
 @bp.get("/calendar/subscriptions")

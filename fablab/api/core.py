@@ -6,7 +6,7 @@ from flask import jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import load_query, login_required_api
 from fablab.api.schemas import LabSchema, MachineQuerySchema, MachineSchema, MeSchema
 from fablab.api.spec import build_spec
@@ -20,12 +20,9 @@ from fablab.timeutil import utcnow
 from fablab.urls import external_url
 
 
-def calendar_url_for(user) -> str | None:
-    from flask import current_app
-
-    if not user.calendar_token or "calendars.user_feed" not in current_app.view_functions:
-        return None
-    return external_url("calendars.user_feed", token=user.calendar_token)
+def calendar_url_for(token: str) -> str:
+    """The feed URL of a calendar token just made (only its hash is kept)."""
+    return external_url("calendars.user_feed", token=token)
 
 
 def machine_json(machine: Machine) -> dict:
@@ -104,7 +101,8 @@ def me():
                 "role": user.role,
                 "category": user.category,
                 "company": company,
-                "calendar_url": calendar_url_for(user),
+                "calendar_url": None,
+                "calendar_token_prefix": user.calendar_token_prefix,
             }
         )
     )

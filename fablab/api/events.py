@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import load_body, load_query, login_required_api
 from fablab.errors import NotFound
 from fablab.events import registrations as regs

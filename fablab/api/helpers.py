@@ -21,11 +21,14 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
 def login_required_api(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        from fablab.api import Unauthorized
-
         if not current_user.is_authenticated:
             raise Unauthorized(_("Authentication required: send a Bearer token."))
         return view(*args, **kwargs)

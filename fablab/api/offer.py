@@ -12,8 +12,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import Schema, fields
 
-from fablab.api import bp
 from fablab.api.billing import InvoiceSummarySchema, invoice_json
+from fablab.api.blueprint import bp
 from fablab.api.helpers import load_body, login_required_api
 from fablab.errors import Forbidden, NotFound
 from fablab.extensions import db

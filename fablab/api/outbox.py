@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import InvalidInput, login_required_api, manager_required_api
 from fablab.errors import NotFound
 from fablab.extensions import db

@@ -12,8 +12,8 @@ from flask import jsonify, url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
 from fablab.api.billing import InvoiceSummarySchema, invoice_json
+from fablab.api.blueprint import bp
 from fablab.api.helpers import InvalidInput, load_body, login_required_api
 from fablab.api.reservations import ReservationSchema, reservation_json
 from fablab.api.schemas import Instant

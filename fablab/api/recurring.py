@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import InvalidInput, load_body, login_required_api
 from fablab.api.schemas import Instant
 from fablab.bookings.notifications import notify_series_confirmed

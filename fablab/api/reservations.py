@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import InvalidInput, load_body, load_query, login_required_api
 from fablab.api.schemas import Instant
 from fablab.bookings import availability

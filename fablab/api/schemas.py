@@ -45,7 +45,17 @@ class MeSchema(Schema):
     role = fields.String(metadata={"enum": ["member", "manager", "admin"]})
     category = fields.String(metadata={"enum": ["member", "public", "reduced", "company"]})
     company = fields.Nested(CompanyRefSchema, allow_none=True)
-    calendar_url = fields.String(allow_none=True)
+    calendar_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Always null: the feed link's secret is stored hashed, so its URL"
+            " is shown only when made (POST /me/calendar-token)"
+        },
+    )
+    calendar_token_prefix = fields.String(
+        allow_none=True,
+        metadata={"description": "The first characters of the current feed link's secret"},
+    )
 
 
 MACHINE_KINDS = ["3d_printer", "laser_cutter", "cnc_mill", "vinyl_cutter", "electronics", "other"]

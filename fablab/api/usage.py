@@ -10,9 +10,10 @@ from flask_login import current_user
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 
-from fablab.api import Unauthorized, bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import (
     InvalidInput,
+    Unauthorized,
     load_body,
     load_query,
     login_required_api,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from marshmallow import Schema, fields, validate
 
-from fablab.api import bp
+from fablab.api.blueprint import bp
 from fablab.api.helpers import load_query, manager_required_api
 from fablab.bookings.listing import people
 

@@ -30,7 +30,8 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.machines.settings import get_settings
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.usage.models import UsageSession, UsageStatus
 
 

@@ -32,7 +32,8 @@ from fablab.billing.settings import get_billing_settings
 from fablab.billing.text import rate_text
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 
 
 class InvoiceError(DomainError):

@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import force_locale
 
 from fablab.billing.runs import previous_month, run_monthly_invoicing
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
 log = logging.getLogger(__name__)

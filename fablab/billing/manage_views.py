@@ -36,8 +36,9 @@ from fablab.billing.settings import get_billing_settings
 from fablab.billing.text import rate_text
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.machines.zone import to_local
 from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 LIST_PAGE = 50

@@ -20,7 +20,8 @@ from fablab.billing.payment_chain import chain_payment
 from fablab.billing.periods import check_open
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 
 
 class PaymentError(DomainError):

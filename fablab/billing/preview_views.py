@@ -30,7 +30,8 @@ from fablab.billing.runs import (
 )
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 

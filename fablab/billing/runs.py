@@ -23,7 +23,8 @@ from fablab.billing.numbering import lock_chain
 from fablab.billing.preview import IssuePreview, rolled_back, undone
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import local_to_utc, to_local, utcnow
+from fablab.machines.zone import local_to_utc, to_local
+from fablab.timeutil import utcnow
 
 
 class BadMonth(DomainError):

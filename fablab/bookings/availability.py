@@ -14,7 +14,7 @@ from fablab.bookings.models import Reservation, active_in_window
 from fablab.bookings.rules import closures_between, opening_intervals_for_day, opening_rows
 from fablab.extensions import db
 from fablab.machines.models import Machine
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 Interval = tuple[datetime, datetime]
 

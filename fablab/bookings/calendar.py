@@ -19,7 +19,7 @@ from fablab.bookings.forms import STATUS_LABELS, local_instant
 from fablab.bookings.rules import resolve_rules
 from fablab.extensions import db
 from fablab.machines.models import Machine, OpeningHours
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 
 def reservation_status_label(status: str) -> str:

@@ -11,7 +11,8 @@ from fablab.bookings.services import create_reservation
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Machine
-from fablab.timeutil import lab_zone, local_to_utc, utcnow
+from fablab.machines.zone import lab_zone, local_to_utc
+from fablab.timeutil import utcnow
 
 # (e-mail, machine name, days after next Monday, from, to, on the company's account)
 DEMO_BOOKINGS = [

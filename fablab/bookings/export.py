@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 HEADER = [
     "id",

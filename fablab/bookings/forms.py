@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from fablab.forms import Form
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 STATUS_LABELS = {
     "held": _l("held (payment pending)"),

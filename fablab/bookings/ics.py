@@ -18,7 +18,8 @@ from icalendar import Calendar, Event
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.icaltools import fix_timezones
 from fablab.machines.settings import get_settings
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.urls import uid_host
 
 PRODID = "-//fablab//bookings//EN"

@@ -22,8 +22,9 @@ from fablab.errors import DomainError, NotFound
 from fablab.extensions import db
 from fablab.formatting import format_time
 from fablab.machines.models import Machine, MachineStatus
+from fablab.machines.zone import local_to_utc
 from fablab.security import attempts
-from fablab.timeutil import local_to_utc, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 from fablab.urls import external_url
 

@@ -23,7 +23,8 @@ from fablab.bookings.services import create_reservation
 from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
 from fablab.machines.models import Machine
-from fablab.timeutil import lab_zone, utcnow
+from fablab.machines.zone import lab_zone
+from fablab.timeutil import utcnow
 
 MAX_OCCURRENCES = 52
 

@@ -19,7 +19,7 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Closure, Machine, OpeningHours
 from fablab.machines.settings import get_settings
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 RULE_NAMES = (
     "slot_step_minutes",

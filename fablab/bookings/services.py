@@ -121,7 +121,7 @@ def has_qualification_for(machine: Machine, user: User, at: datetime) -> bool:
 def next_training_text(machine: Machine) -> str | None:
     """A short "next training" hint from the events module, when it offers one."""
     try:
-        from fablab.events.services import next_training_for  # type: ignore[import-not-found]
+        from fablab.events.queries import next_training_for  # type: ignore[import-not-found]
     except ImportError:
         return None
     try:

@@ -60,10 +60,11 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.forms import parse_day
 from fablab.machines.models import Machine, MachineStatus
+from fablab.machines.zone import lab_zone
 from fablab.payments import slots as paid_slots
 from fablab.payments.views_helpers import return_urls as payment_return_urls
 from fablab.templating import is_safe_redirect
-from fablab.timeutil import lab_zone, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 bp = Blueprint("bookings", __name__)

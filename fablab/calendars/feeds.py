@@ -30,7 +30,8 @@ from fablab.extensions import db
 from fablab.icaltools import fix_timezones
 from fablab.machines.models import Machine
 from fablab.machines.settings import get_settings
-from fablab.timeutil import lab_zone, to_local, utcnow
+from fablab.machines.zone import lab_zone, to_local
+from fablab.timeutil import utcnow
 from fablab.urls import external_url
 
 PRODID = "-//fablab//calendar feeds//EN"

@@ -24,7 +24,8 @@ from fablab.calendars.import_models import CalendarSubscription
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Closure, Machine
-from fablab.timeutil import lab_zone, local_to_utc, utcnow
+from fablab.machines.zone import lab_zone, local_to_utc
+from fablab.timeutil import utcnow
 
 TIMEOUT_SECONDS = 15
 MAX_BYTES = 5 * 1024 * 1024

@@ -1,13 +1,13 @@
-"""Secret calendar tokens: a company's here, a person's on ``User.calendar_token``."""
+"""Secret calendar tokens: a company's here, a person's on ``User.calendar_token_hash``."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fablab.accounts.models import Company, User
@@ -22,8 +22,8 @@ class CompanyCalendarToken(db.Model):
     It is issued to a contact and opens the feed only while that person is an
     active contact of the company (see ``is_live``).
 
-    The token itself is kept (not a hash) because the subscription page must be
-    able to show the URL again; it is a 256-bit random secret.
+    Only the token's SHA-256 is kept (the column kept its old name when the plain
+    tokens were hashed in place): the URL is shown once, when the link is made.
     """
 
     __tablename__ = "company_calendar_tokens"
@@ -33,7 +33,8 @@ class CompanyCalendarToken(db.Model):
     company_id: Mapped[int] = mapped_column(
         sa.ForeignKey("companies.id", ondelete="CASCADE"), unique=True
     )
-    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column("token", sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The contact it was issued to: the link dies when they stop being the contact.
     contact_id: Mapped[Optional[int]] = mapped_column(
@@ -63,8 +64,5 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-@event.listens_for(User, "before_insert")
-def _give_new_user_a_token(mapper, connection, user: User) -> None:
-    # Every account has a feed URL, so GET /api/v1/me can always give calendar_url.
-    if not user.calendar_token:
-        user.calendar_token = new_calendar_token()
+def hash_calendar_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,10 +1,10 @@
 """Calendar tokens: the long random secrets in feed URLs.
 
-A person's token is ``User.calendar_token``; a company's is a
+Only a token's SHA-256 and its first characters are stored (like API tokens):
+the full URL is shown once, when the link is made, and a feed request is
+looked up by the hash. A person's is on ``User``; a company's is a
 ``CompanyCalendarToken``, which dies with its contact's role. Revoking means
 replacing: the old URL then answers 404.
-Every new account gets a token on insert (see ``models``), so ``GET /api/v1/me``
-always has a ``calendar_url`` to give.
 """
 
 from __future__ import annotations
@@ -12,24 +12,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from fablab.accounts.models import Company, User
-from fablab.calendars.models import CompanyCalendarToken, new_calendar_token
+from fablab.calendars.models import CompanyCalendarToken, hash_calendar_token, new_calendar_token
 from fablab.extensions import db
 from fablab.timeutil import utcnow
 
-
-def ensure_user_token(user: User) -> str:
-    """The person's token, created when they have none yet."""
-    if not user.calendar_token:
-        user.calendar_token = new_calendar_token()
-        db.session.flush()
-    return user.calendar_token
+PREFIX_LENGTH = 6
 
 
 def rotate_user_token(user: User) -> str:
-    """Replace the person's token: the old feed URL stops working."""
-    user.calendar_token = new_calendar_token()
+    """Give the person a new feed token and return it (shown once): the old URL stops working."""
+    token = new_calendar_token()
+    user.calendar_token_hash = hash_calendar_token(token)
+    user.calendar_token_prefix = token[:PREFIX_LENGTH]
     db.session.flush()
-    return user.calendar_token
+    return token
 
 
 def _company_row(company: Company) -> CompanyCalendarToken | None:
@@ -46,28 +42,26 @@ def _current_contact(company: Company) -> User | None:
     )
 
 
-def company_token(company: Company, *, contact: User | None = None) -> str:
-    """The company's token, issued to ``contact`` (default: its current contact).
-
-    A token whose contact is no longer the company's active contact is replaced.
-    """
+def live_company_token(company: Company) -> CompanyCalendarToken | None:
+    """The company's link while its contact still holds the role (to show its prefix)."""
     row = _company_row(company)
-    if row is not None and row.is_live:
-        return row.token
-    return rotate_company_token(company, contact=contact)
+    return row if row is not None and row.is_live else None
 
 
 def rotate_company_token(company: Company, *, contact: User | None = None) -> str:
-    """Replace the company's token: the old feed URL stops working."""
+    """Give the company a new feed token, issued to ``contact`` (default: its current
+    contact), and return it (shown once): the old URL stops working."""
     row = _company_row(company)
     if row is None:
         row = CompanyCalendarToken(company_id=company.id)
         db.session.add(row)
-    row.token = new_calendar_token()
+    token = new_calendar_token()
+    row.token_hash = hash_calendar_token(token)
+    row.prefix = token[:PREFIX_LENGTH]
     row.contact = contact or _current_contact(company)
     row.created_at = utcnow()
     db.session.flush()
-    return row.token
+    return token
 
 
 def _plausible(token: str) -> bool:
@@ -78,7 +72,9 @@ def user_for_token(token: str) -> User | None:
     """The active person whose feed this token opens, or None."""
     if not _plausible(token):
         return None
-    user = db.session.scalar(sa.select(User).where(User.calendar_token == token))
+    user = db.session.scalar(
+        sa.select(User).where(User.calendar_token_hash == hash_calendar_token(token))
+    )
     if user is None or not user.active:
         return None
     return user
@@ -89,6 +85,8 @@ def company_for_token(token: str) -> Company | None:
     if not _plausible(token):
         return None
     row = db.session.scalar(
-        sa.select(CompanyCalendarToken).where(CompanyCalendarToken.token == token)
+        sa.select(CompanyCalendarToken).where(
+            CompanyCalendarToken.token_hash == hash_calendar_token(token)
+        )
     )
     return row.company if row is not None and row.is_live else None

@@ -27,8 +27,7 @@ from fablab.calendars.imports import (
 )
 from fablab.calendars.tokens import (
     company_for_token,
-    company_token,
-    ensure_user_token,
+    live_company_token,
     rotate_company_token,
     rotate_user_token,
     user_for_token,
@@ -133,52 +132,58 @@ def feed_links(https_url: str) -> dict[str, str]:
     return {"https": https_url, "webcal": webcal, "google": google}
 
 
-@bp.get("/")
-@login_required
-def subscriptions_page():
-    token = current_user.calendar_token
-    if not token:
-        token = ensure_user_token(current_user)
-        commit()
-    personal = feed_links(external_url("calendars.user_feed", token=token))
-    company = None
-    if current_user.company and current_user.is_company_contact:
-        secret = company_token(current_user.company, contact=current_user)
-        commit()
-        company = feed_links(external_url("calendars.company_feed", token=secret))
+def _is_company_contact() -> bool:
+    return bool(current_user.company and current_user.is_company_contact)
+
+
+def render_subscriptions(*, new_personal: str | None = None, new_company: str | None = None):
+    """The subscription page; a link just made is shown in full, this once only."""
+    company_row = live_company_token(current_user.company) if _is_company_contact() else None
     machines = db.session.scalars(
         sa.select(Machine).where(Machine.status != MachineStatus.RETIRED).order_by(Machine.name)
     ).all()
-    return render_template(
+    page = render_template(
         "calendars/subscriptions.html",
-        personal=personal,
-        company=company,
+        personal_prefix=current_user.calendar_token_prefix,
+        personal=new_personal
+        and feed_links(external_url("calendars.user_feed", token=new_personal)),
+        company_contact=_is_company_contact(),
+        company_prefix=company_row.prefix if company_row else None,
+        company=new_company
+        and feed_links(external_url("calendars.company_feed", token=new_company)),
         events=feed_links(external_url("calendars.events_feed")),
         machines=[
             (m, feed_links(external_url("calendars.machine_feed", machine_id=m.id)))
             for m in machines
         ],
     )
+    secret_shown = new_personal or new_company
+    return page, 200, {"Cache-Control": "no-store"} if secret_shown else {}
+
+
+@bp.get("/")
+@login_required
+def subscriptions_page():
+    return render_subscriptions()
 
 
 @bp.post("/revoke")
 @login_required
 def revoke_personal():
-    rotate_user_token(current_user)
+    """Make a new personal feed link (the old one, if any, stops working) and show it once."""
+    token = rotate_user_token(current_user)
     commit()
-    flash(_("A new link was created; the old one no longer works."), "success")
-    return redirect(url_for(".subscriptions_page"))
+    return render_subscriptions(new_personal=token)
 
 
 @bp.post("/company/revoke")
 @login_required
 def revoke_company():
-    if not (current_user.company and current_user.is_company_contact):
+    if not _is_company_contact():
         abort(403)
-    rotate_company_token(current_user.company, contact=current_user)
+    token = rotate_company_token(current_user.company, contact=current_user)
     commit()
-    flash(_("A new company link was created; the old one no longer works."), "success")
-    return redirect(url_for(".subscriptions_page"))
+    return render_subscriptions(new_company=token)
 
 
 def _machine_choices() -> list[tuple[int, str]]:

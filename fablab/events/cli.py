@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from fablab.events.metrics import event_metrics
 from fablab.events.registrations import confirmed_count, send_due_reminders
 from fablab.events.services import upcoming_events
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
 

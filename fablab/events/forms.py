@@ -21,7 +21,7 @@ from fablab.events.labels import AUDIENCE_LABELS, KIND_LABELS, PARTNER_KIND_LABE
 from fablab.events.models import Event
 from fablab.forms import Form
 from fablab.machines.fields import EuroField, choice
-from fablab.timeutil import lab_zone, to_local
+from fablab.machines.zone import lab_zone, to_local
 
 PRICE_FIELDS = ("price_member_cents", "price_public_cents", "price_reduced_cents",
                 "price_company_cents")  # fmt: skip

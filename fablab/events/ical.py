@@ -11,7 +11,8 @@ from icalendar import Event as VEvent
 
 from fablab.events.models import Event
 from fablab.icaltools import fix_timezones
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.urls import uid_host
 
 PRODID = "-//fablab//events//FR"

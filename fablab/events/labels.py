@@ -13,7 +13,7 @@ from fablab.events.models import (
     RegistrationStatus,
 )
 from fablab.formatting import format_date, format_datetime, format_time
-from fablab.timeutil import to_local
+from fablab.machines.zone import to_local
 
 KIND_LABELS = {
     EventKind.DISCOVERY_DAY: _l("Discovery day"),

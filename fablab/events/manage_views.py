@@ -27,9 +27,9 @@ from fablab.events.services import (
 from fablab.extensions import db
 from fablab.machines.fields import choice
 from fablab.machines.models import Machine, MachineStatus, Qualification
+from fablab.machines.zone import to_local
 from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
 from fablab.spreadsheets import safe_cell
-from fablab.timeutil import to_local
 from fablab.transaction import commit, rollback
 
 EVENTS_PAGE = 50

@@ -11,7 +11,8 @@ from fablab.events.models import Event
 from fablab.events.services import create_event, publish_event
 from fablab.extensions import db
 from fablab.machines.models import Qualification
-from fablab.timeutil import local_to_utc, utcnow
+from fablab.machines.zone import local_to_utc
+from fablab.timeutil import utcnow
 
 LASER_QUALIFICATION = "Sécurité découpe laser"
 

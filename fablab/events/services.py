@@ -267,22 +267,6 @@ def upcoming_events(
     return list(db.session.scalars(query.order_by(Event.start_at, Event.id)))
 
 
-def next_training_for(qualification: Qualification | None) -> Event | None:
-    """The next published training granting ``qualification`` (a hint for bookings)."""
-    if qualification is None:
-        return None
-    return db.session.scalar(
-        sa.select(Event)
-        .where(
-            Event.qualification_id == qualification.id,
-            Event.status == EventStatus.PUBLISHED,
-            Event.start_at > utcnow(),
-        )
-        .order_by(Event.start_at)
-        .limit(1)
-    )
-
-
 def all_events(*, include_past: bool = True) -> list[Event]:
     """Every event for the manager's list, latest first."""
     query = sa.select(Event)

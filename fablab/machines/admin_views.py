@@ -44,8 +44,9 @@ from fablab.machines.services import (
     upcoming_closures,
 )
 from fablab.machines.settings import get_settings
+from fablab.machines.zone import local_to_utc
 from fablab.paging import Cursor, InvalidCursor, Keyset, count_rows, keyset_page
-from fablab.timeutil import local_to_utc, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, time
 
 from fablab.machines.services import add_closure
-from fablab.timeutil import local_to_utc, utcnow
+from fablab.machines.zone import local_to_utc
+from fablab.timeutil import utcnow
 
 
 def seed_closures() -> None:

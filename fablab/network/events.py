@@ -9,9 +9,10 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from fablab.icaltools import fix_timezones
+from fablab.machines.zone import lab_zone
 from fablab.network.models import NetworkLab
 from fablab.network.services import all_labs
-from fablab.timeutil import lab_zone, utcnow
+from fablab.timeutil import utcnow
 
 PRODID = "-//fablab//regional network events//EN"
 

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 from flask_babel import lazy_gettext as _l
 
 from fablab.extensions import db
+from fablab.machines.zone import local_to_utc
 from fablab.network import events as regional_events
 from fablab.network.blueprint import bp
 from fablab.network.finder import ask_labs, finder_candidates
@@ -16,7 +17,7 @@ from fablab.network.forms import FinderForm
 from fablab.network.models import NetworkLab
 from fablab.network.regional import METRICS, regional_figures
 from fablab.network.services import lab_document, limits
-from fablab.timeutil import local_to_utc, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
 

@@ -28,9 +28,10 @@ from fablab.billing.models import Charge, Invoice, PaymentMethod
 from fablab.billing.payments import balance_of, record_payment
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.machines.zone import to_local
 from fablab.payments.models import CheckoutRecord, CheckoutStatus
 from fablab.payments.purposes import get_purpose
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 
 #: Stripe refuses a Checkout Session expiring sooner than 30 minutes after creation.
 SESSION_MINUTES = 30

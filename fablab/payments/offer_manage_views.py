@@ -17,6 +17,7 @@ from fablab.billing.mails import queue_invoice_mail
 from fablab.billing.models import Invoice
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.machines.zone import to_local
 from fablab.payments import offer_catalogue, pack_products, packs, plans, quotes
 from fablab.payments.blueprint import bp
 from fablab.payments.offer_forms import (
@@ -29,7 +30,7 @@ from fablab.payments.offer_forms import (
 from fablab.payments.offer_mails import queue_quote_mail
 from fablab.payments.offer_models import CatalogueService, Membership, PackProduct, Plan, Quote
 from fablab.payments.offer_web import locale, pdf_response, show_error
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 

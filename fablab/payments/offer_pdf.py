@@ -9,9 +9,9 @@ from fpdf import FPDF
 from fablab.billing.pdf import ENCODING, pdf_text
 from fablab.billing.text import date_text, euros, quantity_text, rate_text
 from fablab.machines.settings import get_settings
+from fablab.machines.zone import to_local
 from fablab.payments.offer_models import Quote
 from fablab.payments.quotes import totals
-from fablab.timeutil import to_local
 
 
 class _QuoteDocument(FPDF):

@@ -28,11 +28,12 @@ from fablab.billing.numbering import next_number
 from fablab.billing.payments import balance_of
 from fablab.errors import DomainError, NotFound
 from fablab.extensions import db
+from fablab.machines.zone import to_local
 from fablab.payments.checkout import record_stripe_payment, start_checkout
 from fablab.payments.offer_common import OfferError
 from fablab.payments.offer_models import CatalogueService, Quote, QuoteLine, QuoteStatus
 from fablab.payments.purposes import CannotFulfil, register_purpose
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 
 QUOTE_COUNTER = "quote"
 EDITABLE = (QuoteStatus.REQUESTED.value, QuoteStatus.DRAFT.value)

@@ -31,11 +31,11 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.machines.settings import get_settings
+from fablab.machines.zone import to_local
 from fablab.payments.checkout import settle_invoice, start_checkout, stripe_enabled
 from fablab.payments.models import CheckoutRecord
 from fablab.payments.purposes import CannotFulfil, register_purpose
 from fablab.payments.settings import get_payment_settings
-from fablab.timeutil import to_local
 
 PURPOSE = "slot"
 

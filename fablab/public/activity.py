@@ -15,8 +15,9 @@ from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.events.models import Event, EventKind, EventStatus, Registration
 from fablab.extensions import db
 from fablab.machines.models import ConsumableUnit, Machine, UserQualification
+from fablab.machines.zone import lab_zone, local_to_utc
 from fablab.public.models import MaterialProfile
-from fablab.timeutil import lab_zone, local_to_utc, utcnow
+from fablab.timeutil import utcnow
 from fablab.usage.models import UsageSession, UsageStatus
 
 # Booked time the lab gave: the slot was held for someone, whether they came or not.

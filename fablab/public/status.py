@@ -14,7 +14,8 @@ from fablab.bookings.models import ACTIVE_STATUSES, Reservation
 from fablab.events.models import Audience, Event, EventStatus
 from fablab.extensions import db
 from fablab.machines.models import Closure, Machine, MachineStatus, OpeningHours
-from fablab.timeutil import lab_zone, utcnow
+from fablab.machines.zone import lab_zone
+from fablab.timeutil import utcnow
 from fablab.usage.models import UsageSession, UsageStatus
 
 FREE, IN_USE, BOOKED, MAINTENANCE, CLOSED = "free", "in_use", "booked", "maintenance", "closed"

@@ -26,11 +26,12 @@ from fablab.billing.payments import record_payment
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.extensions import db
 from fablab.machines.models import Machine
+from fablab.machines.zone import local_to_utc, to_local
 from fablab.reports.costs import add_cost, add_grant
 from fablab.reports.demo_events import seed_past_events
 from fablab.reports.periods import Period, period_of
 from fablab.reports.scenarios import save_scenario
-from fablab.timeutil import local_to_utc, to_local, utcnow
+from fablab.timeutil import utcnow
 from fablab.usage.models import UsageSession, UsageStatus
 
 PASSWORD = "demo-password"  # noqa: S105

@@ -20,8 +20,8 @@ from fablab.events.partners import add_partner, set_event_partners
 from fablab.events.services import create_event, publish_event
 from fablab.extensions import db
 from fablab.machines.models import Qualification
+from fablab.machines.zone import local_to_utc
 from fablab.reports.periods import Period
-from fablab.timeutil import local_to_utc
 
 LASER = "Sécurité découpe laser"
 VISITOR_COMPANIES = ["", "", "", "Menuiserie Rivière", "Lycée Ampère", "Studio Graphique 69"]

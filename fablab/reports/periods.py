@@ -13,7 +13,7 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 
 from fablab.errors import DomainError
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 KINDS = ("month", "quarter", "year", "custom")
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)

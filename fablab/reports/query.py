@@ -6,8 +6,9 @@ from datetime import date
 
 from flask import request
 
+from fablab.machines.zone import to_local
 from fablab.reports.periods import KINDS, Period, PeriodError, custom_period, parse_day, period_of
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 
 
 def chosen_period() -> tuple[str, Period, list[str]]:

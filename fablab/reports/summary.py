@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from fablab.machines.zone import to_local
 from fablab.payments.packs import pack_report
 from fablab.reports import costs, customers, economics, outreach, revenue, utilisation
 from fablab.reports.periods import Period
-from fablab.timeutil import to_local, utcnow
+from fablab.timeutil import utcnow
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -18,9 +18,9 @@ from fablab.bookings.availability import opening_intervals, subtract
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.extensions import db
 from fablab.machines.models import Closure, Machine
+from fablab.machines.zone import lab_zone
 from fablab.reports.periods import Period
 from fablab.reports.sqltime import clipped_seconds, instant, utc_hour, utc_minute
-from fablab.timeutil import lab_zone
 from fablab.usage.models import UsageSession, UsageStatus
 
 BOOKED = (

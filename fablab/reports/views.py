@@ -14,6 +14,7 @@ from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.formatting import format_date
 from fablab.machines.settings import get_settings
+from fablab.machines.zone import to_local
 from fablab.reports import charts, exports
 from fablab.reports.blueprint import bp
 from fablab.reports.forms import ScenarioForm
@@ -35,7 +36,6 @@ from fablab.reports.periods import (
 from fablab.reports.query import chosen_period, period_args
 from fablab.reports.scenarios import delete_scenario, list_scenarios, replay, save_scenario
 from fablab.reports.summary import comparison, summary
-from fablab.timeutil import to_local
 from fablab.transaction import commit, rollback
 
 

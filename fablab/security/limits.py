@@ -22,6 +22,7 @@ FORM_LIMITS = {
     "accounts.signup": "5/minute;30/hour",
     "accounts.forgot_password": "5/minute;30/hour",
     "accounts.reset_password": "10/minute",
+    "accounts.finish_signup": "10/minute",
     "booking_ops.kiosk_check_in": "30/minute",
 }
 # Anonymous visitors only: a registration mails whatever address is typed in.

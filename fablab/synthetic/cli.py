@@ -8,7 +8,8 @@ from datetime import date, datetime
 import click
 
 from fablab.errors import DomainError
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.transaction import commit
 
 

@@ -14,8 +14,8 @@ from fablab.accounts.models import User
 from fablab.errors import DomainError
 from fablab.extensions import db
 from fablab.machines.models import OpeningHours
+from fablab.machines.zone import lab_zone, local_to_utc
 from fablab.synthetic import billing, events, history, people
-from fablab.timeutil import lab_zone, local_to_utc
 
 AHEAD_DAYS = 14  # bookings already made for the coming two weeks
 MANAGER_EMAIL = "manager@synthetic.example"

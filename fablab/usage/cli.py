@@ -40,7 +40,8 @@ KINDS = click.Choice(["octoprint", "moonraker", "prusalink", "shelly"])
 
 def _link(machine_id, url, kind, api_key, username, diameter, density, check) -> None:
     from fablab.usage.devices import save_printer_link
-    from fablab.usage.printers import KIND_LABELS, LinkFailure, check_link
+    from fablab.usage.printer_kinds import check_link
+    from fablab.usage.printers import KIND_LABELS, LinkFailure
 
     machine = _machine(machine_id)
     label = KIND_LABELS[kind]

@@ -22,7 +22,8 @@ from fablab.usage.devices import (
     tokens_of,
 )
 from fablab.usage.forms import DeviceTokenForm, OctoPrintForm
-from fablab.usage.printers import KIND_LABELS, LinkFailure, all_links, check_link, session_source
+from fablab.usage.printer_kinds import check_link
+from fablab.usage.printers import KIND_LABELS, LinkFailure, all_links, session_source
 from fablab.usage.queries import (
     all_device_tokens,
     device_session_counts,

@@ -104,7 +104,7 @@ def save_printer_link(
     """Create or update how the poller reaches ``machine``'s printer server.
 
     Only checks the values: the edge tries the address and the key first
-    (``printers.check_link``), outside the transaction.
+    (``printer_kinds.check_link``), outside the transaction.
     """
     if kind not in {k.value for k in PrinterKind}:
         raise UsageError(_("Choose OctoPrint, Moonraker, PrusaLink or Shelly."), field="kind")

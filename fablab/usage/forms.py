@@ -18,7 +18,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 
 from fablab.formatting import unit_hint
 from fablab.forms import Form
-from fablab.timeutil import lab_zone
+from fablab.machines.zone import lab_zone
 
 
 def to_utc(local: datetime | None) -> datetime | None:

@@ -15,7 +15,8 @@ from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 from fablab.usage.alerts import alert_if_newly_silent
 from fablab.usage.models import PrinterLink
-from fablab.usage.printers import KIND_LABELS, module_for, targets_to_poll
+from fablab.usage.printer_kinds import module_for
+from fablab.usage.printers import KIND_LABELS, targets_to_poll
 from fablab.usage.services import close_stale_sessions
 
 log = logging.getLogger(__name__)

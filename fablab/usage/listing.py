@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from fablab.accounts.models import Company, User
 from fablab.extensions import db
 from fablab.machines.models import Machine
+from fablab.machines.zone import lab_zone
 from fablab.paging import Cursor, Keyset, Page, count_rows, keyset_page
-from fablab.timeutil import lab_zone
 from fablab.usage.models import UsageSession
 
 KEYSET = Keyset(UsageSession.started_at, UsageSession.id)

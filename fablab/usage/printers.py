@@ -1,7 +1,8 @@
 """One small interface for what the poller reads ("printer links"): 3D printers'
 servers, and smart relays on machines without an API.
 
-Each kind (``octoprint``, ``moonraker``, ``prusalink``, ``shelly``) is a module with:
+Each kind (``octoprint``, ``moonraker``, ``prusalink``, ``shelly``) is a module, built
+on the helpers here and found through ``printer_kinds`` (above them all), with:
 
 * ``fetch(target) -> snapshot``: the network part, outside any transaction; a
   snapshot has ``error`` (an English message id, translated when shown, or "")
@@ -20,7 +21,6 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from types import ModuleType
 
 import sqlalchemy as sa
 
@@ -99,17 +99,6 @@ def get_json(target: Target, path: str, *, accept_statuses=(200,)) -> tuple[int,
     return status, body
 
 
-def module_for(kind: str) -> ModuleType:
-    from fablab.usage import moonraker, octoprint, prusalink, relay
-
-    return {
-        PrinterKind.OCTOPRINT.value: octoprint,
-        PrinterKind.MOONRAKER.value: moonraker,
-        PrinterKind.PRUSALINK.value: prusalink,
-        PrinterKind.SHELLY.value: relay,
-    }[kind]
-
-
 def session_source(kind: str) -> str:
     """The source of the sessions a link of ``kind`` records (a relay's: ``device``)."""
     return "device" if kind == PrinterKind.SHELLY else kind
@@ -128,11 +117,6 @@ def targets_to_poll() -> list[Target]:
         .order_by(PrinterLink.id)
     ).all()
     return [Target(r.id, r.kind, r.url, r.api_key, r.username) for r in rows]
-
-
-def check_link(*, kind: str, url: str, api_key: str, username: str = "") -> None:
-    """Try the address and the key as the poller would; raises LinkFailure."""
-    module_for(kind).check(Target(0, kind, url, api_key, username))
 
 
 def record_outcome(link: PrinterLink, snapshot, now) -> None:

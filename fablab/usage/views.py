@@ -24,8 +24,9 @@ from fablab.errors import DomainError, Forbidden
 from fablab.extensions import db
 from fablab.formatting import unit_hint
 from fablab.machines.models import Machine, MachineStatus
+from fablab.machines.zone import lab_zone
 from fablab.paging import Cursor, InvalidCursor
-from fablab.timeutil import lab_zone, utcnow
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 from fablab.usage.blueprint import bp
 from fablab.usage.corrections import approve_session, correct_session, record_session

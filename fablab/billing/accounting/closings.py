@@ -26,7 +26,8 @@ from fablab.billing.numbering import lock_chain
 from fablab.billing.payment_chain import last_payment
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 
 
 class ClosingError(DomainError):

@@ -23,7 +23,7 @@ from fablab.billing.models import Invoice, Payment, PaymentMethod
 from fablab.billing.settings import get_billing_settings
 from fablab.billing.vat import is_goods
 from fablab.extensions import db
-from fablab.timeutil import to_local
+from fablab.machines.zone import to_local
 
 JOURNALS = {"VE": "Journal des ventes", "BQ": "Journal de banque", "CA": "Journal de caisse"}
 METHOD_NAMES = {

@@ -24,7 +24,8 @@ from fablab.billing.models import AccountingClosing
 from fablab.billing.settings import get_billing_settings
 from fablab.errors import DomainError
 from fablab.extensions import db
-from fablab.timeutil import to_local, utcnow
+from fablab.machines.zone import to_local
+from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 
 
