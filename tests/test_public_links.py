@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from fablab.accounts.tokens import create_api_token
 from fablab.events.services import create_event, publish_event
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
@@ -116,12 +117,17 @@ def test_printed_kiosk_codes_use_the_public_address(client, login_as, manager, m
     assert f"{BASE}/kiosk/machines/{machine.id}" in page and "localhost" not in page
 
 
-def test_feed_subscription_links_use_the_public_address(client, login_as, member):
-    page = login_as(member).get("/calendar/").get_data(as_text=True)
+def test_feed_subscription_links_use_the_public_address(client, db, login_as, member):
+    page = login_as(member).post("/calendar/revoke").get_data(as_text=True)
     assert f"{BASE}/calendar/user/" in page
+    assert f"{BASE}/calendar/events.ics" in page
     assert "http://localhost" not in page
-    me = client.get("/api/v1/me").get_json()
-    assert me["calendar_url"].startswith(f"{BASE}/calendar/user/")
+    _token, secret = create_api_token(user=member, name="feeds")
+    db.session.commit()
+    made = client.post(
+        "/api/v1/me/calendar-token", headers={"Authorization": f"Bearer {secret}"}
+    ).get_json()
+    assert made["calendar_url"].startswith(f"{BASE}/calendar/user/")
 
 
 def test_a_debug_server_without_a_base_url_uses_the_address_it_was_reached_at(app, monkeypatch):

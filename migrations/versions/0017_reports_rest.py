@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_reports_rest"
-down_revision = "0015_public"
+down_revision = "0016_feed_token_hashes"
 branch_labels = None
 depends_on = None
 
