@@ -34,6 +34,21 @@ def is_safe_redirect(target: str | None) -> bool:
     return joined.scheme in ("http", "https") and joined.netloc == base.netloc
 
 
+def return_path() -> str:
+    """Where a page's own forms (the language switch) send the person back to.
+
+    A page shown in answer to a POST (a form with errors, a token shown once) may have
+    no GET route: go back to the page the form was sent from instead.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.full_path
+    referrer = request.referrer
+    if is_safe_redirect(referrer):
+        parts = urlparse(referrer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
+
+
 def register(app: Flask) -> None:
     check_format_locales(app)
     app.jinja_env.filters.update(
@@ -50,6 +65,7 @@ def register(app: Flask) -> None:
         quantity_with_unit=quantity_with_unit,
         unit_hint=unit_hint,
         external_url=external_url,
+        return_path=return_path,
     )
 
     @app.context_processor

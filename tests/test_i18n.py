@@ -60,3 +60,20 @@ def test_the_booking_operations_pages_speak_french(client, db, member, login_as)
     page = client.get("/waitlist", headers=FRENCH).get_data(as_text=True)
 
     assert "Ma liste d’attente" in page
+
+
+def test_the_switch_on_a_page_answering_a_post_goes_back_to_a_page_that_exists(
+    client, login_as, member
+):
+    """A feed link is shown once, in the answer to a POST: switching language from there
+    must not send the person to the POST-only address (405)."""
+    import re
+
+    page = login_as(member).post(
+        "/calendar/revoke", headers={"Referer": "http://localhost/calendar/"}
+    )
+    back = re.search(r'name="next" value="([^"]*)"', page.get_data(as_text=True)).group(1)
+    assert back == "/calendar/"
+
+    response = client.post("/language", data={"locale": "en", "next": back})
+    assert client.get(response.headers["Location"]).status_code == 200
