@@ -59,7 +59,13 @@ def test_the_price_for_my_category_is_shown_before_registering(
     assert "Your price: €24.00 incl. VAT" in page
 
 
-def test_a_paid_seat_is_held_then_paid_by_card(db, login_as, walk_in, training, fake_stripe):
+def confirmations(outbox) -> list[str]:
+    return [mail.subject for mail in outbox if mail.subject.startswith("Registration confirmed")]
+
+
+def test_a_paid_seat_is_held_then_paid_by_card(
+    db, login_as, walk_in, training, fake_stripe, outbox
+):
     client = login_as(walk_in)
     answer = register_by_form(client, training)
     assert answer.status_code == 303
@@ -67,9 +73,11 @@ def test_a_paid_seat_is_held_then_paid_by_card(db, login_as, walk_in, training, 
     assert fake_stripe.sessions[session_id]["amount_total"] == 4800
     [registration] = db.session.scalars(sa.select(Registration)).all()
     assert registration.status == "confirmed"  # the seat is held for them
+    assert confirmations(outbox) == []  # not paid yet: no "confirmed" mail
 
     fake_stripe.pay(session_id)
     fake_stripe.deliver(client, fake_stripe.completed_event(session_id))
+    assert confirmations(outbox) == ["Registration confirmed: Laser training"]
 
     db.session.expire_all()
     [invoice] = db.session.scalars(sa.select(Invoice)).all()
@@ -98,7 +106,7 @@ def test_an_unpaid_seat_is_released_and_a_late_payment_refunded(
 
 
 def test_pay_at_the_desk_when_the_manager_allows_it(
-    db, login_as, manager, walk_in, training, fake_stripe
+    db, login_as, manager, walk_in, training, fake_stripe, outbox
 ):
     admin = login_as(manager)
     assert "Laser training" in admin.get("/manage/payments/events").get_data(as_text=True)
@@ -112,6 +120,7 @@ def test_pay_at_the_desk_when_the_manager_allows_it(
     assert fake_stripe.sessions == {}
     [registration] = db.session.scalars(sa.select(Registration)).all()
     assert registration.status == "confirmed"
+    assert len(confirmations(outbox)) == 1
 
 
 def test_without_stripe_a_paid_seat_is_billed_as_before(db, login_as, walk_in, training):

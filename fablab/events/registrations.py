@@ -167,13 +167,16 @@ def register(
     first_visit: bool = False,
     locale: str = "fr",
     now: datetime | None = None,
+    mail: bool = True,
 ) -> Registration:
     """Register a person to ``event``.
 
     With an account the registration is confirmed at once (or waitlisted when
     full). Without one it waits for the e-mailed confirmation link and gets
     its seat (or waitlist place) when the link is followed. Registering again
-    while a confirmation is pending sends a fresh link.
+    while a confirmation is pending sends a fresh link. ``mail=False`` leaves the
+    announcement to the caller (``announce``): a seat paid by card is confirmed
+    by mail only once it is paid.
     """
     now = now or utcnow()
     event = lock_event(event)
@@ -204,7 +207,7 @@ def register(
     )
     token = new_token(registration)
     insert_registration(registration)
-    _announce(registration, token)
+    _announce(registration, token, mail=mail)
     return registration
 
 
@@ -235,11 +238,19 @@ def insert_registration(registration: Registration) -> None:
     db.session.expire(registration.event, ["registrations"])
 
 
-def _announce(registration: Registration, token: str | None) -> None:
+def _announce(registration: Registration, token: str | None, *, mail: bool = True) -> None:
+    if registration.status == RegistrationStatus.CONFIRMED:
+        _charge(registration)
+    if mail:
+        announce(registration, token)
+
+
+def announce(registration: Registration, token: str | None = None) -> None:
+    """Mail the person where their registration stands (a fresh link token if none)."""
+    token = token or new_token(registration)
     if registration.status == RegistrationStatus.PENDING_CONFIRMATION:
         mails.send_confirm_link(registration, token)
     elif registration.status == RegistrationStatus.CONFIRMED:
-        _charge(registration)
         mails.send_confirmed(registration, token)
     elif registration.status == RegistrationStatus.WAITLISTED:
         mails.send_waitlisted(registration, token, waitlist_rank(registration))

@@ -116,6 +116,7 @@ def register(event_id: int):
             user=user,
             first_visit=form.first_visit.data,
             locale=locale(),
+            mail=False,
             **fields,
         )
     except DomainError as error:
@@ -127,7 +128,8 @@ def register(event_id: int):
             flash(error.message, "error")
         return render_detail(get_event(event_id), form, error.status)
     if paid_seats.needs_card(registration, pay_at_desk=request.form.get("pay_at_desk") == "y"):
-        return _pay_seat(registration, form)
+        return _pay_seat(registration, form)  # confirmed by mail once paid
+    regs.announce(registration)
     commit()
     return redirect(url_for("events.registered", event_id=event.id, r=registration.status))
 

@@ -23,7 +23,7 @@ from fablab.billing.invoices import issue_invoice
 from fablab.billing.models import Charge, Invoice
 from fablab.errors import DomainError
 from fablab.events.models import Event, Registration, RegistrationStatus
-from fablab.events.registrations import cancel_registration, register
+from fablab.events.registrations import announce, cancel_registration, register
 from fablab.extensions import db
 from fablab.machines.settings import get_settings
 from fablab.payments.checkout import (
@@ -114,6 +114,7 @@ def on_paid(record: CheckoutRecord, *, now: datetime) -> None:
         record_stripe_payment(record, charge.invoice_line.invoice)
     else:
         settle_invoice(record, charges=[charge])
+    announce(registration)  # "registration confirmed" only now that the seat is paid
 
 
 def on_expired(record: CheckoutRecord, *, now: datetime) -> None:
@@ -135,10 +136,13 @@ def buy_seat(
 ) -> tuple[Registration, CheckoutRecord | None, Invoice | None]:
     """Register and pay a seat now: by card (held until paid), or without Stripe invoiced at
     once. A waitlisted or free registration has nothing to pay yet. Only flushes."""
-    registration = register(event=event, user=user, first_visit=first_visit, locale=user.locale)
+    registration = register(
+        event=event, user=user, first_visit=first_visit, locale=user.locale, mail=False
+    )
     if needs_card(registration):
         record = start_seat_checkout(registration, success_url=success_url, cancel_url=cancel_url)
-        return registration, record, None
+        return registration, record, None  # confirmed by mail once paid (on_paid)
+    announce(registration)
     charge = _seat_charge(registration)
     if charge is None or charge.is_invoiced or stripe_enabled():
         return registration, None, None
