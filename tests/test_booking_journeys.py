@@ -290,3 +290,17 @@ def test_book_on_an_open_day_shows_the_grid(login_as, member, make_machine, week
     page = login_as(member).get("/book?day=2027-03-02")
     assert page.status_code == 200
     assert 'table class="calendar day"' in page.get_data(True)
+
+
+def test_a_paid_training_shows_the_members_price_on_its_register_button(
+    app, db, client, login_as, member, manager, laser, frozen
+):
+    with app.test_request_context():
+        training = laser_training(db, manager, laser)
+    training.price_member_cents, training.price_public_cents = 2000, 4000
+    db.session.commit()
+
+    html = login_as(member).get(f"/events/{training.id}").get_data(True)
+
+    button = re.search(r'<button type="submit" id="register-button">(.*?)</button>', html).group(1)
+    assert button == "Register – €24.00 incl. VAT"  # 20 € excl. VAT + 20 % VAT
