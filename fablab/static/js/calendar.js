@@ -22,6 +22,8 @@
   var quoteRequest = 0;
 
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
+  // The grid is one tab stop: the waitlist links inside taken cells are reached with the arrows.
+  table.querySelectorAll("td a").forEach(function (a) { a.tabIndex = -1; });
 
   function at(col, row) {
     return table.querySelector('td[data-col="' + col + '"][data-row="' + row + '"]');
