@@ -417,3 +417,95 @@ def test_marking_attended_through_the_api_is_for_managers(
     assert again.status_code == 409  # completed by the job: nothing left to mark
     db.session.refresh(reservation)
     assert reservation.status == "completed" and reservation.completed_via == "scheduler"
+
+
+# -- the price shown before booking is the price invoiced ---------------------------------
+
+
+def quote_before_booking(client, machine, *, start=START, end=END, company=False) -> dict:
+    """The quote the booking page shows for the selected slot (calendar.js asks the API)."""
+    with at(BOOKED_ON):
+        answer = client.get(
+            f"/api/v1/machines/{machine.id}/quote",
+            query_string={
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "on_company_account": "true" if company else "false",
+            },
+        )
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def test_the_quote_shown_before_booking_is_what_the_invoice_charges(
+    db, login_as, printer, member, outbox
+):
+    set_policy(db, "booked")
+    client = Person(login_as, member)
+    quote = quote_before_booking(client, printer)
+    # Two hours at the member rate (3 €/h), per started quarter, 20 % VAT.
+    assert (quote["amount_excl_vat_cents"], quote["amount_incl_vat_cents"]) == (600, 720)
+    assert quote["category"] == "member" and quote["prepaid_minutes"] == 0
+
+    reservation = book_on_the_web(client, printer)
+    (mail,) = [m for m in outbox if m.to == [member.email]]
+    assert "Expected cost: €7.20 incl. VAT (€6.00 excl. VAT)." in mail.body
+    with at(START - timedelta(minutes=5)):
+        client.post(f"/kiosk/machines/{printer.id}/check-in", data={})
+    with at(START + timedelta(minutes=1)):
+        client.post(f"/usage/machines/{printer.id}/kiosk/start")
+    session = db.session.scalars(sa.select(UsageSession)).one()
+    with at(END - timedelta(minutes=3)):
+        client.post(f"/usage/sessions/{session.id}/stop", data={"consumables": "0"})
+    with at(END + timedelta(minutes=10)):
+        run_jobs(db)
+    db.session.refresh(reservation)
+    assert reservation.status == "completed"
+
+    (invoice,) = invoice_the_month(db)
+    (line,) = invoice.lines
+    assert line.amount_excl_cents == quote["amount_excl_vat_cents"]
+    assert invoice.total_incl_cents == quote["amount_incl_vat_cents"]
+
+
+def test_an_employee_quote_counts_the_company_rate_and_the_pack_minutes_it_will_draw(
+    app, db, login_as, make_company, make_user, printer
+):
+    from fablab.payments import pack_products, packs
+
+    set_policy(db, "booked")
+    company = make_company(legal_name="Demo Industries")
+    contact = make_user(company=company, name="Carla Contact", is_company_contact=True)
+    employee = make_user(company=company, name="Eve Employee")
+    with app.test_request_context(), at(BOOKED_ON - timedelta(days=1)):
+        product = pack_products.save_product(
+            name_fr="1 h impression",
+            name_en="1 h printing",
+            minutes=60,
+            price_cents=1000,
+            validity_months=12,
+            machine_kinds=["3d_printer"],
+        )
+        packs.buy_on_invoice(product=product, by=contact, company=company)
+        db.session.commit()
+    client = Person(login_as, employee)
+    quote = quote_before_booking(client, printer, company=True)
+    # Two hours booked, one paid by the company's pack, one at the company rate (12 €/h).
+    assert quote["category"] == "company" and quote["company_id"] == company.id
+    assert (quote["prepaid_minutes"], quote["billed_minutes"]) == (60, 60)
+    assert (quote["amount_excl_vat_cents"], quote["amount_incl_vat_cents"]) == (1200, 1440)
+
+    reservation = book_on_the_web(client, printer, company=True)
+    with at(START + timedelta(minutes=2)):
+        client.post(f"/kiosk/machines/{printer.id}/check-in", data={})
+    with at(END + timedelta(minutes=10)):
+        run_jobs(db)
+    db.session.refresh(reservation)
+    assert reservation.status == "completed" and reservation.prepaid_minutes == 60
+
+    month = [i for i in invoice_the_month(db) if i.period == "2027-03"]
+    (invoice,) = month
+    assert invoice.company_id == company.id
+    (line,) = invoice.lines
+    assert line.amount_excl_cents == quote["amount_excl_vat_cents"]
+    assert invoice.total_incl_cents == quote["amount_incl_vat_cents"]

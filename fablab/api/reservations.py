@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from fablab.api.blueprint import bp
 from fablab.api.helpers import InvalidInput, load_body, load_query, login_required_api
 from fablab.api.schemas import Instant
+from fablab.billing.quote import quote_slot
 from fablab.bookings import availability
 from fablab.bookings.checkin import record_attendance
 from fablab.bookings.listing import Cursor, page_of
@@ -209,6 +210,87 @@ def machine_availability(machine_id: int):
         "bookable": bookable,
     }
     return jsonify(AvailabilitySchema().dump(body))
+
+
+class SlotQuoteQuerySchema(AvailabilityQuerySchema):
+    on_company_account = fields.Boolean(
+        load_default=False, metadata={"description": "Quote for the caller's company account"}
+    )
+
+
+class SlotQuoteSchema(Schema):
+    machine_id = fields.Integer()
+    start = fields.DateTime()
+    end = fields.DateTime()
+    category = fields.String(
+        metadata={"description": "The price category applied: member, public, reduced, company"}
+    )
+    company_id = fields.Integer(allow_none=True, metadata={"description": "The company invoiced"})
+    hourly_rate_cents = fields.Integer(metadata={"description": "Excl. VAT"})
+    increment_minutes = fields.Integer(
+        metadata={"description": "Time is billed per started increment of these minutes"}
+    )
+    booked_minutes = fields.Integer()
+    prepaid_minutes = fields.Integer(
+        metadata={"description": "Minutes prepaid packs would pay (not invoiced)"}
+    )
+    billed_minutes = fields.Integer()
+    increments = fields.Integer()
+    increment_price_cents = fields.Integer()
+    amount_excl_vat_cents = fields.Integer()
+    vat_rate_bp = fields.Integer(metadata={"description": "VAT rate in basis points (2000 = 20 %)"})
+    vat_cents = fields.Integer()
+    amount_incl_vat_cents = fields.Integer()
+    time_policy = fields.String(
+        metadata={
+            "enum": ["booked", "used"],
+            "description": "booked: this is what is invoiced; used: the time used is invoiced",
+        }
+    )
+    consumable_rate_cents = fields.Integer(metadata={"description": "Material, per unit, on top"})
+    consumable_unit = fields.String()
+
+
+@bp.get("/machines/<int:machine_id>/quote")
+def machine_quote(machine_id: int):
+    """The price the caller would pay for a slot.
+    ---
+    get:
+      summary: Price quote of a slot
+      description: What booking this slot would cost the caller, computed by the same pricing
+        as the invoice (the caller's customer category, the company rate when the company pays,
+        per started billing increment, VAT per line), minus the minutes the caller's prepaid
+        packs would pay. Without authentication, the public rate. Material used is billed on top
+        (`consumable_rate_cents` per `consumable_unit`). Amounts are integer cents.
+      security: [{bearer: []}, {}]
+      parameters:
+        - {in: path, name: machine_id, required: true, schema: {type: integer}}
+        - {in: query, name: start, required: true, schema: {type: string, format: date-time}}
+        - {in: query, name: end, required: true, schema: {type: string, format: date-time}}
+        - {in: query, name: on_company_account, schema: {type: boolean, default: false}}
+      responses:
+        200:
+          content:
+            application/json:
+              schema: SlotQuoteSchema
+        404:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    machine = get_machine_or_404(machine_id)
+    query = load_query(SlotQuoteQuerySchema())
+    start, end = query["start"], query["end"]
+    _check_span(start, end)
+    user = current_user if current_user.is_authenticated else None
+    company = None
+    if query["on_company_account"]:
+        company = user.company if user is not None else None
+        if company is None:
+            raise InvalidInput(_("This account belongs to no company."), field="on_company_account")
+    quote = quote_slot(machine=machine, user=user, start=start, end=end, company=company)
+    body = {"machine_id": machine.id, "start": start, "end": end, **quote.as_json()}
+    return jsonify(SlotQuoteSchema().dump(body))
 
 
 @bp.post("/reservations")

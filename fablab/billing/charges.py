@@ -115,6 +115,15 @@ def _in_invoice_language(text_factory):
         return text_factory()
 
 
+def machine_time_priced(machine: Machine, category: str, seconds: int) -> pricing.Priced:
+    """Machine time for a price category: the one computation invoices and quotes share."""
+    return pricing.machine_time_price(
+        hourly_rate_cents=machine.rate_for(category),
+        duration_seconds=seconds,
+        increment_minutes=machine.billing_increment_minutes,
+    )
+
+
 def _machine_time_charge(
     *,
     machine: Machine,
@@ -131,11 +140,7 @@ def _machine_time_charge(
     seconds = int((ended_at - started_at).total_seconds())
     if seconds <= 0:
         return None
-    price = pricing.machine_time_price(
-        hourly_rate_cents=machine.rate_for(category),
-        duration_seconds=seconds,
-        increment_minutes=machine.billing_increment_minutes,
-    )
+    price = machine_time_priced(machine, category, seconds)
     if price.amount_cents <= 0:
         return None
     local = to_local(started_at)

@@ -30,6 +30,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from fablab.accounts.models import User
+from fablab.billing.quote import quote_booking
 from fablab.bookings.ics import reservation_ics, reservations_ics
 from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.bookings.waitlist import offer_freed_slots
@@ -157,6 +158,7 @@ def render_confirmed(params: dict[str, Any]) -> RenderedMail:
         lambda: reservation_ics(reservation),
         reservation=reservation,
         moved=params.get("moved", False),
+        quote=quote_booking(reservation),
     )
 
 

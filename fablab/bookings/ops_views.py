@@ -181,9 +181,12 @@ def waitlist_join():
 
 def _form_machine(value) -> Machine:
     try:
-        return get_machine_or_404(int(value))
+        machine_id = int(value)
     except (TypeError, ValueError):
         raise NotFound() from None
+    if not 0 < machine_id < 2**31:  # no such id (and beyond what the database stores)
+        raise NotFound()
+    return get_machine_or_404(machine_id)
 
 
 @bp.post("/waitlist/<int:entry_id>/leave")

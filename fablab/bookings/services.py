@@ -33,7 +33,9 @@ from fablab.bookings.rules import (
     resolve_rules,
 )
 from fablab.errors import DomainError, Forbidden
+from fablab.events.queries import next_training_for
 from fablab.extensions import db
+from fablab.formatting import format_datetime
 from fablab.machines.models import Machine
 from fablab.machines.services import has_valid_qualification
 from fablab.timeutil import utcnow
@@ -119,21 +121,9 @@ def has_qualification_for(machine: Machine, user: User, at: datetime) -> bool:
 
 
 def next_training_text(machine: Machine) -> str | None:
-    """A short "next training" hint from the events module, when it offers one."""
-    try:
-        from fablab.events.queries import next_training_for  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        event = next_training_for(machine.required_qualification)
-    except Exception:  # noqa: BLE001  (a hint must never break booking)
-        return None
-    if event is None:
-        return None
-    from fablab.formatting import format_datetime
-
-    start = getattr(event, "start_at", None)
-    return format_datetime(start, "medium") if start else None
+    """When the next training granting the machine's qualification starts (no seconds)."""
+    event = next_training_for(machine.required_qualification)
+    return format_datetime(event.start_at, "medium") if event is not None else None
 
 
 def check_qualification(*, machine: Machine, user: User, at: datetime) -> None:

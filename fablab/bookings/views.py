@@ -15,12 +15,13 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from fablab.accounts.auth import manager_required
 from fablab.accounts.models import User
-from fablab.bookings import calendar
+from fablab.bookings import calendar, week_page
 from fablab.bookings.checkin import record_attendance
 from fablab.bookings.export import csv_lines
 from fablab.bookings.forms import (
@@ -109,13 +110,38 @@ def apply_domain_error(form, error: DomainError) -> int:
 @bp.get("/book")
 @login_required
 def day_overview():
-    """Every machine for one day."""
-    day = _date_arg("day")
+    """Every machine for one day; a closed day says so and points to the next open one."""
+    asked = parse_day(request.args.get("day"))
+    day = asked or _today()
+    if not week_page.is_open_day(day):
+        following_open = week_page.next_open_day(day)
+        if asked is None and following_open is not None:
+            # Opening "Book" on a closed day: go straight to the next day the lab opens.
+            flash(
+                _(
+                    "The lab is closed today. Here is the next open day, %(day)s.",
+                    day=format_date(following_open, "full"),
+                ),
+                "info",
+            )
+            return redirect(url_for("bookings.day_overview", day=following_open.isoformat()))
+        return render_template(
+            "bookings/day.html",
+            day=day,
+            closed=True,
+            next_open=following_open,
+            machines=[],
+            times=[],
+            rows={},
+            previous=day - timedelta(days=1),
+            following=day + timedelta(days=1),
+        )
     machines = bookable_machines()
     times, rows = calendar.day_rows(machines, day, current_user, utcnow())
     return render_template(
         "bookings/day.html",
         day=day,
+        closed=False,
         machines=machines,
         times=times,
         rows=rows,
@@ -124,8 +150,19 @@ def day_overview():
     )
 
 
-def render_week(machine: Machine, form: BookingForm, monday: date, status: int = 200):
+def render_week(
+    machine: Machine,
+    form: BookingForm,
+    monday: date,
+    status: int = 200,
+    *,
+    times=None,
+    lost_race: bool = False,
+    not_qualified: bool = False,
+):
     grid = calendar.week_grid(machine, monday, current_user, utcnow())
+    training = week_page.next_training(machine)
+    on_company = bool(form.on_company_account.data)
     return render_template(
         "bookings/week.html",
         machine=machine,
@@ -136,6 +173,11 @@ def render_week(machine: Machine, form: BookingForm, monday: date, status: int =
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         today=_today(),
+        training=training,
+        blocked_rules=calendar.blocked_rules(grid),
+        quote=week_page.quote_for(machine, current_user, times, on_company),
+        waitlist_slot=week_page.waitlist_slot(machine, form) if lost_race else None,
+        refusal=week_page.qualification_refusal(machine, training) if not_qualified else None,
     ), status
 
 
@@ -146,6 +188,16 @@ def week(machine_id: int):
     day = _date_arg("week")
     form = BookingForm(data={"day": day})
     return render_week(machine, form, calendar.monday_of(day))
+
+
+def _refused(machine: Machine, form: BookingForm, monday: date, times, error: DomainError):
+    """The week again with the refusal: the waitlist after a lost race, the next training
+    after a missing qualification, the rule beside its field otherwise."""
+    if isinstance(error, NotQualified):
+        return render_week(machine, form, monday, error.status, times=times, not_qualified=True)
+    status = apply_domain_error(form, error)
+    lost = isinstance(error, SlotTaken)
+    return render_week(machine, form, monday, status, times=times, lost_race=lost)
 
 
 @bp.post("/machines/<int:machine_id>/book")
@@ -175,7 +227,7 @@ def book(machine_id: int):
         commit()
     except (SlotTaken, RuleViolation, NotQualified) as error:
         rollback()
-        return render_week(machine, form, monday, apply_domain_error(form, error))
+        return _refused(machine, form, monday, times, error)
     flash(_("Booked: %(machine)s.", machine=machine.name), "success")
     return redirect(url_for("bookings.mine"))
 
@@ -197,7 +249,7 @@ def _book_and_pay(machine: Machine, form: BookingForm, times, company, monday: d
         commit()
     except DomainError as error:
         rollback()
-        return render_week(machine, form, monday, apply_domain_error(form, error))
+        return _refused(machine, form, monday, times, error)
     if record is None:  # nothing to pay (a free machine): confirmed at once
         flash(_("Booked: %(machine)s.", machine=machine.name), "success")
         return redirect(url_for("bookings.mine"))
@@ -263,13 +315,10 @@ def mark_attended(reservation_id: int):
     return redirect(target if is_safe_redirect(target) else url_for("bookings.manage"))
 
 
-@bp.route("/bookings/<int:reservation_id>/move", methods=["GET", "POST"])
-@login_required
-def move(reservation_id: int):
-    reservation = get_reservation_for(reservation_id, current_user)
+def _move_form(reservation) -> MoveForm:
     local_start = reservation.start_at.astimezone(lab_zone())
     local_end = reservation.end_at.astimezone(lab_zone())
-    form = MoveForm(
+    return MoveForm(
         data={
             "day": local_start.date(),
             "start_time": local_start.time(),
@@ -277,6 +326,37 @@ def move(reservation_id: int):
             "end_day": local_end.date() if local_end.date() != local_start.date() else None,
         }
     )
+
+
+def render_move(reservation, form: MoveForm, status: int = 200):
+    """The booking's machine week, the booking shown as the one being moved (its own time
+    counts as free), and the typed form the grid fills (it works alone without JavaScript)."""
+    machine = reservation.machine
+    shown = parse_day(request.args.get("week")) or form.day.data
+    shown = shown or reservation.start_at.astimezone(lab_zone()).date()
+    monday = calendar.monday_of(shown)
+    grid = calendar.week_grid(machine, monday, current_user, utcnow(), moving_id=reservation.id)
+    return render_template(
+        "bookings/move.html",
+        reservation=reservation,
+        machine=machine,
+        form=form,
+        grid=grid,
+        rules=resolve_rules(machine),
+        monday=monday,
+        previous=monday - timedelta(days=7),
+        following=monday + timedelta(days=7),
+        today=_today(),
+        training=week_page.next_training(machine),
+        blocked_rules=calendar.blocked_rules(grid),
+    ), status
+
+
+@bp.route("/bookings/<int:reservation_id>/move", methods=["GET", "POST"])
+@login_required
+def move(reservation_id: int):
+    reservation = get_reservation_for(reservation_id, current_user)
+    form = _move_form(reservation)
     status = 200
     times = form.instants() if form.validate_on_submit() else None
     if times is not None:
@@ -296,7 +376,7 @@ def move(reservation_id: int):
             status = apply_domain_error(form, error)
     elif request.method == "POST":
         status = 422
-    return render_template("bookings/move.html", reservation=reservation, form=form), status
+    return render_move(reservation, form, status)
 
 
 # -- manager views ----------------------------------------------------------------

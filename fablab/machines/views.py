@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from fablab.accounts.auth import manager_required
+from fablab.billing.quote import hourly_rate_for
 from fablab.extensions import db
 from fablab.machines.blueprint import bp
 from fablab.machines.fields import choice
@@ -73,7 +74,14 @@ def index():
         week=opening_hours_by_weekday(),
         weekdays=WEEKDAYS,
         closures=upcoming_closures(now=utcnow()),
+        rate_of=_rate_of_viewer,
     )
+
+
+def _rate_of_viewer(machine: Machine) -> int:
+    """The hourly rate the viewer pays (their category; a visitor: the public rate)."""
+    viewer = current_user if current_user.is_authenticated else None
+    return hourly_rate_for(machine, viewer)[0]
 
 
 @bp.get("/machines/<int:machine_id>")

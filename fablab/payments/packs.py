@@ -135,23 +135,45 @@ def account_of(reservation: Reservation) -> tuple[int | None, int | None]:
     return (None, company_id) if company_id else (reservation.user_id, None)
 
 
-def _locked_packs(reservation: Reservation) -> list[Pack]:
-    user_id, company_id = account_of(reservation)
+def _usable_packs(user_id: int | None, company_id: int | None, at: datetime):
+    """The account's packs with minutes left that are valid at ``at``, expiring first first."""
     owner = Pack.company_id == company_id if company_id else Pack.user_id == user_id
-    packs = db.session.scalars(
+    return (
         sa.select(Pack)
         .where(
             owner,
             Pack.status == PurchaseStatus.ACTIVE.value,
             Pack.minutes_remaining > 0,
-            Pack.starts_at <= reservation.start_at,
-            Pack.expires_at > reservation.start_at,
+            Pack.starts_at <= at,
+            Pack.expires_at > at,
         )
         .order_by(Pack.expires_at, Pack.id)
+    )
+
+
+def _locked_packs(reservation: Reservation) -> list[Pack]:
+    user_id, company_id = account_of(reservation)
+    packs = db.session.scalars(
+        _usable_packs(user_id, company_id, reservation.start_at)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
     return [pack for pack in packs if reservation.machine.kind in pack.kinds]
+
+
+def minutes_to_draw(
+    *, user: User, company: Company | None, machine_kind: str, start: datetime, minutes: int
+) -> int:
+    """How many of ``minutes`` a booking starting at ``start`` would draw from packs now
+    (the same packs ``draw_for`` takes from; nothing is locked or changed)."""
+    company_id = company.id if company else None
+    if company_id is None and user.category == Category.COMPANY and user.company_id:
+        company_id = user.company_id
+    packs = db.session.scalars(
+        _usable_packs(None if company_id else user.id, company_id, start)
+    ).all()
+    available = sum(p.minutes_remaining for p in packs if machine_kind in p.kinds)
+    return min(available, max(minutes, 0))
 
 
 def booked_minutes(reservation: Reservation) -> int:
