@@ -15,7 +15,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -59,6 +58,7 @@ from fablab.bookings.services import (
 )
 from fablab.errors import DomainError
 from fablab.extensions import db
+from fablab.formatting import format_date
 from fablab.forms import parse_day
 from fablab.machines.models import Machine, MachineStatus
 from fablab.machines.zone import lab_zone
