@@ -1,0 +1,704 @@
+"""Who may call what: every route of the URL map, as eight people, against a table.
+
+The table (ACCESS below) has one row per endpoint: what each persona gets.
+Personas: anonymous, member A, member B, employee of company X, employee of
+company Y, the contact of company X, a manager and an admin. Resources named in
+a URL belong to A (a booking, an invoice, a registration…) or to company X, so
+B and Y asking for them must be refused (403 or 404), never served.
+
+A new route without a row fails with its endpoint's name. No route may answer
+5xx. POSTs carry no body: an allowed persona may get a form error (200, 400,
+422, a redirect); a refused one is refused before the body is read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from fablab.accounts.models import Company, User
+from fablab.accounts.tokens import create_api_token
+from fablab.database import use_deferred_transactions
+from fablab.extensions import db as _db
+from fablab.extensions import limiter
+from fablab.seed import seed_demo
+from fablab.timeutil import utcnow
+from fablab.transaction import commit
+from tests.conftest import TEST_PASSWORD, _lab_identity, empty_database
+
+PERSONAS = ("anon", "a", "b", "x", "y", "cx", "manager", "admin")
+# Refused personas ask first, so an allowed one acting (cancel, delete) changes nothing they see.
+ORDER = ("anon", "b", "y", "x", "cx", "a", "manager", "admin")
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND, DENIED = "ok", "login", "403", "404", "denied"
+
+
+def row(anon=LOGIN, a=OK, b=OK, x=OK, y=OK, cx=OK, manager=OK, admin=OK) -> dict:
+    return dict(anon=anon, a=a, b=b, x=x, y=y, cx=cx, manager=manager, admin=admin)
+
+
+PUBLIC = row(anon=OK)
+SIGNED_IN = row()
+MANAGERS = row(a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, cx=FORBIDDEN)
+# A's own resource: A and the lab's staff; anyone else is refused (403 or 404).
+OF_A = row(b=DENIED, x=DENIED, y=DENIED, cx=DENIED)
+# Company X's business: its contact and the staff.
+CONTACT_OF_X = row(a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN)
+# The same 404 for everyone: a secret link whose token is wrong here, or a file or
+# object the demo lab has none of (still: no login asked, no 5xx).
+NOWHERE = row(
+    anon=NOT_FOUND,
+    a=NOT_FOUND,
+    b=NOT_FOUND,
+    x=NOT_FOUND,
+    y=NOT_FOUND,
+    cx=NOT_FOUND,
+    manager=NOT_FOUND,
+    admin=NOT_FOUND,
+)
+
+# One row per endpoint ("endpoint METHOD" when its methods differ). Where the staff
+# get 404 on a manager-only route, the demo lab has no such object (or the manager's
+# delete, just before, removed it for the admin): the others are still refused first.
+ACCESS: dict[str, dict] = {
+    "accounts.change_password": SIGNED_IN,
+    "accounts.company_detail": MANAGERS,
+    "accounts.contact_cancel_invitation": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=NOT_FOUND,
+        manager=FORBIDDEN,
+        admin=FORBIDDEN,
+    ),
+    "accounts.contact_invite": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, manager=FORBIDDEN, admin=FORBIDDEN
+    ),
+    "accounts.contact_remove_employee": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, manager=FORBIDDEN, admin=FORBIDDEN
+    ),
+    "accounts.create_token": SIGNED_IN,
+    "accounts.deactivate_user": MANAGERS,
+    "accounts.edit_company": MANAGERS,
+    "accounts.edit_user": MANAGERS,
+    "accounts.forgot_password": PUBLIC,
+    "accounts.join_company": NOWHERE,
+    "accounts.login": PUBLIC,
+    "accounts.logout": PUBLIC,
+    "accounts.manage_companies": MANAGERS,
+    "accounts.manage_users": MANAGERS,
+    "accounts.manager_cancel_invitation": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "accounts.manager_invite": MANAGERS,
+    "accounts.manager_remove_employee": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "accounts.my_company": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, manager=FORBIDDEN, admin=FORBIDDEN
+    ),
+    "accounts.new_company": MANAGERS,
+    "accounts.profile": SIGNED_IN,
+    "accounts.reactivate_user": MANAGERS,
+    "accounts.reset_password": PUBLIC,
+    "accounts.revoke_token": row(
+        b=DENIED, x=DENIED, y=DENIED, cx=DENIED, manager=NOT_FOUND, admin=NOT_FOUND
+    ),
+    "accounts.signup": PUBLIC,
+    "accounts.update_profile": SIGNED_IN,
+    "api.accounting_closings": MANAGERS,
+    "api.accounting_fec": MANAGERS,
+    "api.accounting_vat": MANAGERS,
+    "api.answer_quote": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "api.buy_membership": SIGNED_IN,
+    "api.buy_pack": SIGNED_IN,
+    "api.cancel_reservation_api": OF_A,
+    "api.checkout_status_api": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "api.create_calendar_subscription": MANAGERS,
+    "api.create_recurring_api": SIGNED_IN,
+    "api.create_registration": SIGNED_IN,
+    "api.create_reservation_api": SIGNED_IN,
+    "api.delete_calendar_subscription": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "api.lab": PUBLIC,
+    "api.list_calendar_subscriptions": MANAGERS,
+    "api.list_events": PUBLIC,
+    "api.list_outbox": MANAGERS,
+    "api.list_reservations_api": SIGNED_IN,
+    "api.machine": PUBLIC,
+    "api.machine_availability": PUBLIC,
+    "api.machines": PUBLIC,
+    "api.mark_attended_api": MANAGERS,
+    "api.me": SIGNED_IN,
+    "api.my_invoices": SIGNED_IN,
+    "api.my_mails": SIGNED_IN,
+    "api.my_packs": SIGNED_IN,
+    "api.offer": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.pay_invoice_api": OF_A,
+    "api.pay_registration_api": SIGNED_IN,
+    "api.pay_slot_api": SIGNED_IN,
+    "api.refresh_calendar_subscription": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "api.report_summary": MANAGERS,
+    "api.resend_outbox_message": MANAGERS,
+    "api.rotate_calendar_token": SIGNED_IN,
+    "api.search_users": MANAGERS,
+    "api.usage_list": SIGNED_IN,
+    "api.usage_printer_links": MANAGERS,
+    "api.usage_start": SIGNED_IN,
+    "api.usage_stop": OF_A,
+    "billing.accounting": MANAGERS,
+    "billing.accounting_archive": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "billing.accounting_chart": MANAGERS,
+    "billing.accounting_close": MANAGERS,
+    "billing.accounting_closing": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "billing.accounting_fec": MANAGERS,
+    "billing.accounting_journal_csv": MANAGERS,
+    "billing.add_payment": MANAGERS,
+    "billing.credit_note": MANAGERS,
+    "billing.dashboard": MANAGERS,
+    "billing.exports_page": MANAGERS,
+    "billing.invoice_customer": MANAGERS,
+    "billing.invoice_detail": OF_A,
+    "billing.invoice_pdf_download": OF_A,
+    "billing.invoices": MANAGERS,
+    "billing.journal_csv": MANAGERS,
+    "billing.memberships": MANAGERS,
+    "billing.my_invoices": SIGNED_IN,
+    "billing.new_charge": MANAGERS,
+    "billing.payments": MANAGERS,
+    "billing.remind": MANAGERS,
+    "billing.run_month": MANAGERS,
+    "billing.settings": MANAGERS,
+    "billing.unpaid": MANAGERS,
+    "billing.vat_csv": MANAGERS,
+    "billing.verify": MANAGERS,
+    "booking_ops.kiosk": PUBLIC,
+    "booking_ops.kiosk_check_in": PUBLIC,
+    "booking_ops.kiosk_index": MANAGERS,
+    "booking_ops.kiosk_qr": MANAGERS,
+    "booking_ops.my_waitlist": SIGNED_IN,
+    "booking_ops.recurring": row(a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN),
+    "booking_ops.waitlist_claim": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "booking_ops.waitlist_join": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "booking_ops.waitlist_leave": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "bookings.book": SIGNED_IN,
+    "bookings.book_for_someone": MANAGERS,
+    "bookings.cancel": OF_A,
+    "bookings.day_overview": SIGNED_IN,
+    "bookings.export_bookings": MANAGERS,
+    "bookings.manage": MANAGERS,
+    "bookings.mark_attended": MANAGERS,
+    "bookings.mine": SIGNED_IN,
+    "bookings.move": OF_A,
+    "bookings.week": SIGNED_IN,
+    "calendars.company_feed": NOWHERE,
+    "calendars.delete_import": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "calendars.events_feed": PUBLIC,
+    "calendars.imports_page": MANAGERS,
+    "calendars.machine_feed": PUBLIC,
+    "calendars.refresh_import": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "calendars.revoke_company": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, manager=FORBIDDEN, admin=FORBIDDEN
+    ),
+    "calendars.revoke_personal": SIGNED_IN,
+    "calendars.subscriptions_page": SIGNED_IN,
+    "calendars.user_feed": NOWHERE,
+    "events.cancel": MANAGERS,
+    "events.cancel_by_token": NOWHERE,
+    "events.cancel_mine": OF_A,
+    "events.checkin": MANAGERS,
+    "events.confirm": NOWHERE,
+    "events.create": MANAGERS,
+    "events.detail": PUBLIC,
+    "events.edit": MANAGERS,
+    "events.index": PUBLIC,
+    "events.manage": NOWHERE,
+    "events.manage_list": MANAGERS,
+    "events.mine": SIGNED_IN,
+    "events.publish": MANAGERS,
+    "events.record_checkin": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "events.register": PUBLIC,
+    "events.registered": PUBLIC,
+    "events.registrations": MANAGERS,
+    "events.registrations_csv": MANAGERS,
+    "events.walk_in": MANAGERS,
+    "health.healthz": PUBLIC,
+    "health.readyz": PUBLIC,
+    "machines.closures": MANAGERS,
+    "machines.create": MANAGERS,
+    "machines.delete": MANAGERS,
+    "machines.delete_closure": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, cx=FORBIDDEN, admin=NOT_FOUND
+    ),
+    "machines.detail": PUBLIC,
+    "machines.edit": MANAGERS,
+    "machines.edit_qualification": MANAGERS,
+    "machines.index": PUBLIC,
+    "machines.opening_hours": MANAGERS,
+    "machines.photo": NOWHERE,
+    "machines.qualification": MANAGERS,
+    "machines.qualifications": MANAGERS,
+    "machines.retire": MANAGERS,
+    "machines.revoke": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "machines.settings": MANAGERS,
+    "main.index": PUBLIC,
+    "main.set_language": PUBLIC,
+    "network.add": MANAGERS,
+    "network.events_feed": PUBLIC,
+    "network.events_page": PUBLIC,
+    "network.figures_json": PUBLIC,
+    "network.finder": PUBLIC,
+    "network.lab_page": NOWHERE,
+    "network.manage": MANAGERS,
+    "network.refresh": MANAGERS,
+    "network.regional": PUBLIC,
+    "network.remove": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "outbox.manage": MANAGERS,
+    "outbox.mine": SIGNED_IN,
+    "outbox.resend_message": MANAGERS,
+    "payments.buy_pack": SIGNED_IN,
+    "payments.buy_plan": SIGNED_IN,
+    "payments.checkout_return": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "payments.manage_payment": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "payments.manage_payments": MANAGERS,
+    "payments.manage_reconcile": MANAGERS,
+    "payments.my_offer": SIGNED_IN,
+    "payments.my_payments": SIGNED_IN,
+    "payments.offer_manage": MANAGERS,
+    "payments.offer_sell": MANAGERS,
+    "payments.pack_product_edit": MANAGERS,
+    "payments.paid_events": MANAGERS,
+    "payments.pay_invoice": OF_A,
+    "payments.pay_quote": row(
+        a=NOT_FOUND,
+        b=NOT_FOUND,
+        x=NOT_FOUND,
+        y=NOT_FOUND,
+        cx=NOT_FOUND,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "payments.payment_settings": MANAGERS,
+    "payments.plan_edit": MANAGERS,
+    "payments.quote_deposit": MANAGERS,
+    "payments.quote_detail": MANAGERS,
+    "payments.quote_invoice": MANAGERS,
+    "payments.quote_pdf_download": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "payments.quote_pipeline": MANAGERS,
+    "payments.quote_public": NOWHERE,
+    "payments.quote_public_pdf": NOWHERE,
+    "payments.quote_request": PUBLIC,
+    "payments.quote_send": MANAGERS,
+    "payments.service_edit": MANAGERS,
+    "payments.stripe_webhook": PUBLIC,
+    "payments.toggle_pay_at_desk": MANAGERS,
+    "public.activity_csv": PUBLIC,
+    "public.activity_json": PUBLIC,
+    "public.catalogue": PUBLIC,
+    "public.lab_json": PUBLIC,
+    "public.manage_open_data": MANAGERS,
+    "public.save_materials": MANAGERS,
+    "public.save_open_data": MANAGERS,
+    "public.schema": NOWHERE,
+    "public.widget": PUBLIC,
+    "public.widget_json": PUBLIC,
+    "reports.cost_add": MANAGERS,
+    "reports.cost_delete": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, cx=FORBIDDEN, admin=NOT_FOUND
+    ),
+    "reports.costs_page": MANAGERS,
+    "reports.dashboard": MANAGERS,
+    "reports.export": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "reports.funder": MANAGERS,
+    "reports.funder_pdf": MANAGERS,
+    "reports.grant_add": MANAGERS,
+    "reports.grant_delete": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, cx=FORBIDDEN, admin=NOT_FOUND
+    ),
+    "reports.scenario_delete": row(
+        a=FORBIDDEN, b=FORBIDDEN, x=FORBIDDEN, y=FORBIDDEN, cx=FORBIDDEN, admin=NOT_FOUND
+    ),
+    "reports.scenarios": MANAGERS,
+    "static": NOWHERE,
+    "usage.approve": MANAGERS,
+    "usage.create_token": MANAGERS,
+    "usage.devices": MANAGERS,
+    "usage.devices_health": MANAGERS,
+    "usage.export_sessions": MANAGERS,
+    "usage.kiosk": SIGNED_IN,
+    "usage.kiosk_start": SIGNED_IN,
+    "usage.mine": SIGNED_IN,
+    "usage.new_session": MANAGERS,
+    "usage.remove_octoprint": MANAGERS,
+    "usage.review": MANAGERS,
+    "usage.revoke_token": row(
+        a=FORBIDDEN,
+        b=FORBIDDEN,
+        x=FORBIDDEN,
+        y=FORBIDDEN,
+        cx=FORBIDDEN,
+        manager=NOT_FOUND,
+        admin=NOT_FOUND,
+    ),
+    "usage.save_octoprint": MANAGERS,
+    "usage.session_detail GET": OF_A,
+    "usage.session_detail POST": row(
+        a=FORBIDDEN, b=NOT_FOUND, x=NOT_FOUND, y=NOT_FOUND, cx=NOT_FOUND
+    ),
+    "usage.sessions": MANAGERS,
+    "usage.stop": OF_A,
+}
+
+
+def outcome(path: str, response) -> str:
+    status = response.status_code
+    if status >= 500:
+        return f"5xx ({status})"
+    if status == 401 and path.startswith("/api/"):
+        return LOGIN
+    if status in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return LOGIN
+    if status in (403, 404):
+        return str(status)
+    return OK
+
+
+def matches(expected: str, got: str) -> bool:
+    if expected == DENIED:
+        return got in (FORBIDDEN, NOT_FOUND)
+    return expected == got
+
+
+def all_routes(app) -> list[tuple[str, str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, rule.rule))
+    return sorted(routes, key=lambda r: (r[1] != "GET", r[0], r[2]))
+
+
+# --- the world ---------------------------------------------------------------------------------
+
+
+def _user(email: str, **values) -> User:
+    user = User(email=email, name=email.split("@")[0], locale="en", **values)
+    user.password_hash = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+    _db.session.add(user)
+    return user
+
+
+def _by_email(email: str) -> User:
+    return _db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _first(sql: str, **params) -> int | None:
+    return _db.session.execute(sa.text(sql + " ORDER BY id LIMIT 1"), params).scalar()
+
+
+class World:
+    """The demo lab (built by the app's own seeding services) and the eight people."""
+
+    def __init__(self):
+        seed_demo()
+        company_x = _db.session.scalar(
+            sa.select(Company).where(Company.legal_name == "Demo Industries")
+        )
+        company_y = Company(
+            legal_name="Other Company",
+            siret="12345678900015",
+            billing_address="2 rue Ailleurs\n75002 Paris",
+            contact_email="billing@other.example",
+        )
+        _db.session.add(company_y)
+        self.users = {
+            "a": _by_email("member@example.org"),
+            "b": _user("member-b@example.org", role="member", category="member"),
+            "x": _user("employee-x@example.org", company=company_x, category="company"),
+            "y": _user("employee-y@example.org", company=company_y, category="company"),
+            "cx": _by_email("employee@example.org"),
+            "manager": _by_email("manager@example.org"),
+            "admin": _user("admin@example.org", role="admin", category="member"),
+        }
+        self.company_x, self.company_y = company_x, company_y
+        # Whom the staff and X's contact deactivate or remove: not one of the personas.
+        self.victim = _user("employee-x2@example.org", company=company_x, category="company")
+        commit()
+        self.tokens = {}
+        for name, user in self.users.items():
+            _, secret = create_api_token(user=user, name="matrix")
+            self.tokens[name] = secret
+        self.spare_token, _ = create_api_token(user=self.users["a"], name="to revoke")
+        commit()
+        self.ids = self._ids()
+
+    def _ids(self) -> dict:
+        a, x = self.users["a"].id, self.company_x.id
+        now = utcnow()
+        found = {
+            "reservation_id": _first(
+                "SELECT id FROM reservations WHERE user_id = :a AND status = 'confirmed'"
+                " AND start_at > :now",
+                a=a,
+                now=now + timedelta(days=2),
+            ),
+            "invoice_id": _first("SELECT id FROM invoices WHERE user_id = :a", a=a),
+            "registration_id": _first("SELECT id FROM event_registrations WHERE user_id = :a", a=a),
+            "session_id": _first("SELECT id FROM usage_sessions WHERE user_id = :a", a=a),
+            "checkout_id": _first("SELECT id FROM checkouts WHERE user_id = :a", a=a),
+            "entry_id": _first("SELECT id FROM waitlist_entries WHERE user_id = :a", a=a),
+            "token_id": self.spare_token.id,
+            "company_id": x,
+            "invitation_id": _first(
+                "SELECT id FROM company_invitations WHERE company_id = :x", x=x
+            ),
+            "user_id": self.victim.id,
+            "quote_id": _first("SELECT id FROM quotes"),
+            "event_id": _first("SELECT id FROM events WHERE status = 'published'"),
+            "machine_id": _first("SELECT id FROM machines"),
+            "closure_id": _first("SELECT id FROM closures"),
+            "qualification_id": _first("SELECT id FROM qualifications"),
+            "subscription_id": _first("SELECT id FROM calendar_subscriptions"),
+            "message_id": _first("SELECT id FROM outbox"),
+            "closing_id": _first("SELECT id FROM accounting_closings"),
+            "lab_id": _first("SELECT id FROM network_labs"),
+            "record_id": _first("SELECT id FROM payments"),
+            "product_id": _first("SELECT id FROM pack_products"),
+            "plan_id": _first("SELECT id FROM plans"),
+            "service_id": _first("SELECT id FROM catalogue_services"),
+            "cost_id": _first("SELECT id FROM lab_costs"),
+            "grant_id": _first("SELECT id FROM grants"),
+            "scenario_id": _first("SELECT id FROM pricing_scenarios"),
+            "ident": a,
+            "kind": "user",
+            "token": "not-a-real-token",
+            "filename": "none.jpg",
+            "name": "activity",
+            "fmt": "csv",
+        }
+        return found
+
+    def path(self, rule: str) -> str:
+        def value(match):
+            name = match.group(1).split(":")[-1]
+            return str(self.ids.get(name) or 999999)
+
+        return re.sub(r"<([^>]+)>", value, rule)
+
+
+@pytest.fixture(scope="module")
+def world(_migrated_app):
+    with _migrated_app.app_context():
+        use_deferred_transactions()
+        _lab_identity()
+        yield World()
+        _db.session.remove()
+        empty_database()
+        limiter.reset()
+
+
+@pytest.fixture(scope="module")
+def clients(_migrated_app, world):
+    return {name: _migrated_app.test_client() for name in PERSONAS}
+
+
+def signed_in(clients, world) -> None:
+    """(Re)open each persona's session: an endpoint may have logged one out."""
+    for name, user in world.users.items():
+        with clients[name].session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+
+
+def pytest_generate_tests(metafunc):
+    if "route" in metafunc.fixturenames:
+        from config import TestConfig
+        from fablab import create_app
+
+        routes = all_routes(create_app(TestConfig))
+        metafunc.parametrize("route", routes, ids=[f"{m} {e}" for e, m, _ in routes])
+
+
+def test_every_route_answers_each_persona_as_the_table_says(route, world, clients):
+    endpoint, method, rule = route
+    path = world.path(rule)
+    signed_in(clients, world)
+    got = {}
+    for name in ORDER:
+        headers = {}
+        if path.startswith("/api/") and name != "anon":
+            headers["Authorization"] = f"Bearer {world.tokens[name]}"
+        response = clients[name].open(path, method=method, headers=headers, buffered=True)
+        got[name] = outcome(path, response)
+    limiter.reset()
+    print(f"ROW {endpoint!r} {method} {rule} {got}")
+    expected = ACCESS.get(f"{endpoint} {method}") or ACCESS.get(endpoint)
+    assert expected is not None, f"no row in ACCESS for the endpoint {endpoint!r} ({rule})"
+    server_errors = {n: o for n, o in got.items() if o.startswith("5xx")}
+    assert not server_errors, f"{method} {path} answered {server_errors}"
+    wrong = {
+        n: f"expected {expected[n]}, got {got[n]}"
+        for n in PERSONAS
+        if not matches(expected[n], got[n])
+    }
+    assert not wrong, f"{method} {path} ({endpoint}): {wrong}"
