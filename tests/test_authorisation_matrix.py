@@ -30,6 +30,7 @@ from fablab.seed import seed_demo
 from fablab.timeutil import utcnow
 from fablab.transaction import commit
 from tests.conftest import TEST_PASSWORD, _lab_identity, empty_database
+from tests.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
 
 PERSONAS = ("anon", "a", "b", "x", "y", "cx", "manager", "admin")
 # Refused personas ask first, so an allowed one acting (cancel, delete) changes nothing they see.
@@ -98,7 +99,7 @@ ACCESS: dict[str, dict] = {
     "api.buy_membership": SIGNED_IN,
     "api.buy_pack": SIGNED_IN,
     "api.cancel_reservation_api": OF_A,
-    "api.checkout_status_api": SIGNED_IN_NO_SUCH_OBJECT,
+    "api.checkout_status_api": OF_A,
     "api.create_calendar_subscription": MANAGERS,
     "api.create_recurring_api": SIGNED_IN,
     "api.create_registration": SIGNED_IN,
@@ -241,7 +242,7 @@ ACCESS: dict[str, dict] = {
     "payments.buy_pack": SIGNED_IN,
     "payments.buy_plan": SIGNED_IN,
     "payments.checkout_return": SIGNED_IN_NO_SUCH_OBJECT,
-    "payments.manage_payment": MANAGERS_NO_SUCH_OBJECT,
+    "payments.manage_payment": MANAGERS,
     "payments.manage_payments": MANAGERS,
     "payments.manage_reconcile": MANAGERS,
     "payments.my_offer": SIGNED_IN,
@@ -421,11 +422,35 @@ class World:
         device_token, _ = create_device_token(machine=printer, label="matrix")
         commit()
         return {
+            "checkout_id": self._checkout_of_a(),
             "entry_id": entry.id,
             "invitation_id": invitation.id,
             "device_token": device_token.id,
             "printer": printer.id,
         }
+
+    def _checkout_of_a(self) -> int:
+        """A pays one of their invoices by card (the checkout is left open)."""
+        from fablab.billing.models import Invoice
+        from fablab.errors import DomainError
+        from fablab.payments.invoice_payment import pay_invoice_by_card
+
+        invoices = _db.session.scalars(
+            sa.select(Invoice).where(Invoice.user_id == self.users["a"].id).order_by(Invoice.id)
+        )
+        for invoice in invoices:
+            try:
+                record = pay_invoice_by_card(
+                    invoice=invoice,
+                    user=self.users["a"],
+                    success_url="http://localhost/invoices/mine",
+                    cancel_url="http://localhost/invoices/mine",
+                )
+            except DomainError:
+                continue  # paid already
+            commit()
+            return record.id
+        raise AssertionError("the demo lab gives member A no invoice left to pay")
 
     def _ids(self) -> dict:
         a, x = self.users["a"].id, self.company_x.id
@@ -440,7 +465,7 @@ class World:
             "invoice_id": _first("SELECT id FROM invoices WHERE user_id = :a", a=a),
             "registration_id": _first("SELECT id FROM event_registrations WHERE user_id = :a", a=a),
             "session_id": _first("SELECT id FROM usage_sessions WHERE user_id = :a", a=a),
-            "checkout_id": _first("SELECT id FROM checkouts WHERE user_id = :a", a=a),
+            "checkout_id": self.extra["checkout_id"],
             "entry_id": self.extra["entry_id"],
             "token_id": self.spare_token.id,
             "company_id": x,
@@ -500,7 +525,23 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(_migrated_app):
+def fake_stripe_for_module(_migrated_app):
+    """Card payments on (a fake Stripe on loopback): A has a checkout to ask about."""
+    keys = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
+    saved = {k: _migrated_app.config.get(k) for k in keys}
+    server = FakeStripe().start()
+    _migrated_app.config.update(
+        STRIPE_SECRET_KEY=SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE=server.url,
+    )
+    yield server
+    _migrated_app.config.update(saved)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def world(_migrated_app, fake_stripe_for_module):
     with _migrated_app.app_context():
         use_deferred_transactions()
         _lab_identity()
