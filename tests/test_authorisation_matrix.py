@@ -573,9 +573,8 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("route", routes, ids=[f"{m} {e}" for e, m, _ in routes])
 
 
-def test_every_route_answers_each_persona_as_the_table_says(route, world, clients):
-    endpoint, method, rule = route
-    path = world.path(rule, endpoint)
+def ask_everyone(world, clients, method: str, path: str) -> dict[str, str]:
+    """What each persona gets, refused ones first; API routes with each one's token."""
     signed_in(clients, world)
     got = {}
     for name in ORDER:
@@ -585,7 +584,13 @@ def test_every_route_answers_each_persona_as_the_table_says(route, world, client
         response = clients[name].open(path, method=method, headers=headers, buffered=True)
         got[name] = outcome(path, response)
     limiter.reset()
-    print(f"ROW {endpoint!r} {method} {rule} {got}")
+    return got
+
+
+def test_every_route_answers_each_persona_as_the_table_says(route, world, clients):
+    endpoint, method, rule = route
+    path = world.path(rule, endpoint)
+    got = ask_everyone(world, clients, method, path)
     expected = ACCESS.get(f"{endpoint} {method}") or ACCESS.get(endpoint)
     assert expected is not None, f"no row in ACCESS for the endpoint {endpoint!r} ({rule})"
     server_errors = {n: o for n, o in got.items() if o.startswith("5xx")}
@@ -602,3 +607,64 @@ def test_the_table_names_only_routes_that_exist(_migrated_app):
     routes = {(endpoint, method) for endpoint, method, _ in all_routes(_migrated_app)}
     known = {endpoint for endpoint, _ in routes} | {f"{e} {m}" for e, m in routes}
     assert sorted(set(ACCESS) - known) == []
+
+
+# Company X's invoice: its contact and the staff, not X's other employees nor anyone else.
+X_INVOICE = row(a=DENIED, b=DENIED, x=DENIED, y=DENIED)
+
+
+@pytest.mark.parametrize(
+    "method, rule",
+    [
+        ("GET", "/invoices/<int:invoice_id>"),
+        ("GET", "/invoices/<int:invoice_id>.pdf"),
+        ("POST", "/invoices/<int:invoice_id>/pay"),
+        ("POST", "/api/v1/invoices/<int:invoice_id>/pay"),
+    ],
+)
+def test_company_x_invoice_is_for_its_contact_and_the_staff(world, clients, method, rule):
+    invoice = _first("SELECT id FROM invoices WHERE company_id = :x", x=world.company_x.id)
+    path = rule.replace("<int:invoice_id>", str(invoice))
+
+    got = ask_everyone(world, clients, method, path)
+
+    wrong = {n: got[n] for n in PERSONAS if not matches(X_INVOICE[n], got[n])}
+    assert not wrong, f"{method} {path}: {wrong}"
+
+
+# A booking employee X made on company X's account: X, X's contact and the staff.
+X_BOOKING = row(a=DENIED, b=DENIED, y=DENIED)
+
+
+@pytest.mark.parametrize(
+    "method, rule, hour",
+    [
+        ("GET", "/bookings/<id>/move", 10),
+        ("POST", "/bookings/<id>/move", 12),
+        ("POST", "/api/v1/reservations/<id>/cancel", 14),
+        ("POST", "/bookings/<id>/cancel", 16),
+    ],
+)
+def test_a_company_booking_is_for_its_booker_the_contact_and_the_staff(
+    world, clients, method, rule, hour
+):
+    from fablab.bookings.services import create_reservation
+    from fablab.machines.models import Machine
+
+    start = utcnow().replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=10)
+    booking = create_reservation(
+        machine=_db.session.get(Machine, world.extra["printer"]),
+        user=world.users["x"],
+        company=world.company_x,
+        start=start,
+        end=start + timedelta(hours=1),
+        by=world.users["manager"],
+        override_rules=True,
+    )
+    commit()
+    path = rule.replace("<id>", str(booking.id))
+
+    got = ask_everyone(world, clients, method, path)
+
+    wrong = {n: got[n] for n in PERSONAS if not matches(X_BOOKING[n], got[n])}
+    assert not wrong, f"{method} {path}: {wrong}"
