@@ -8,8 +8,6 @@ SQLite only: what is checked here does not depend on the database.
 
 from __future__ import annotations
 
-from datetime import time
-
 import pytest
 import schemathesis
 from flask import g
@@ -23,7 +21,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from fablab.accounts.services import find_user_by_email
 from fablab.accounts.tokens import create_api_token
+from fablab.seed import seed_demo
+from fablab.transaction import commit
 
 CHECKS = [
     not_a_server_error,
@@ -35,18 +36,14 @@ EXAMPLES_PER_OPERATION = 10
 
 
 @pytest.fixture
-def lab(db, lab_settings, make_machine, make_user, make_company):
-    """A lab open every day with two machines, a member, an employee and a manager."""
-    from fablab.machines.models import OpeningHours
-
-    for weekday in range(7):
-        db.session.add(OpeningHours(weekday=weekday, opens_at=time(8), closes_at=time(20)))
-    make_machine(name="Printer")
-    make_machine(name="Laser", kind="laser_cutter")
-    make_user(company=make_company(), name="An Employee")
+def lab(db):
+    """The demo lab: lists come back full (bookings, invoices, sessions, events…), so
+    their bodies are checked against the document, not only empty lists."""
+    seed_demo()
+    commit()
     return {
-        "member": make_user(email="member@example.org"),
-        "manager": make_user(email="manager@example.org", role="manager"),
+        "member": find_user_by_email("member@example.org"),
+        "manager": find_user_by_email("manager@example.org"),
     }
 
 

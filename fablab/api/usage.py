@@ -240,6 +240,7 @@ def usage_stop(session_id: int):
       description: >
         By the machine's device, the session's user or a manager. The quantity is in the
         machine's consumable unit and must be ≥ 0; the end must come after the start.
+        403 for someone else's session or another machine's device.
       security: [{deviceToken: []}, {bearer: []}]
       parameters:
         - {in: path, name: session_id, required: true, schema: {type: integer}}
@@ -253,6 +254,8 @@ def usage_stop(session_id: int):
             application/json:
               schema: UsageSessionSchema
         401:
+          $ref: '#/components/responses/Error'
+        403:
           $ref: '#/components/responses/Error'
         404:
           $ref: '#/components/responses/Error'
