@@ -88,6 +88,15 @@ def test_an_unknown_device_token_is_401_and_stores_nothing(client, db, printer, 
     assert stored(db) == []
 
 
+@pytest.mark.parametrize("body", [None, {}, {"machine_id": 999}])
+def test_an_anonymous_caller_is_401_before_the_body_is_read(client, db, body):
+    for url in ("/api/v1/usage/sessions", "/api/v1/usage/sessions/999/stop"):
+        response = client.post(url, json=body)
+        assert response.status_code == 401, url
+        assert response.json["error"] == "unauthorized"
+    assert stored(db) == []
+
+
 def test_a_revoked_device_token_is_refused(app, client, db, device, member):
     from fablab.usage.devices import revoke_device_token
     from fablab.usage.models import DeviceToken

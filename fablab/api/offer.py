@@ -124,6 +124,7 @@ def offer():
     ---
     get:
       summary: Plans and packs on sale
+      security: []
       responses:
         200:
           content:

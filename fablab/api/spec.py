@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from http import HTTPStatus
 
@@ -50,6 +51,7 @@ def build_spec(app: Flask | None = None) -> dict:
             ),
         },
     )
+    managers_only = set()
     with app.test_request_context():
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
             if not rule.endpoint.startswith("api.") or rule.endpoint == "api.static":
@@ -57,15 +59,53 @@ def build_spec(app: Flask | None = None) -> dict:
             view = app.view_functions[rule.endpoint]
             if view.__doc__ and "---" in view.__doc__:
                 spec.path(view=view, app=app)
-    return plain_numbers(with_idempotency_key(with_response_descriptions(spec.to_dict())))
+                if getattr(view, "managers_only", False):
+                    managers_only.update((openapi_path(rule.rule), m.lower()) for m in rule.methods)
+    document = with_common_errors(spec.to_dict(), managers_only)
+    return plain_numbers(with_idempotency_key(with_response_descriptions(document)))
+
+
+def openapi_path(rule: str) -> str:
+    """/machines/<int:machine_id> → /machines/{machine_id}, as the Flask plugin writes it."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def with_common_errors(document: dict, managers_only: set[tuple[str, str]]) -> dict:
+    """The errors any operation may answer, whatever its own docstring lists.
+
+    400: a request no route can read (malformed or too deep JSON, NUL characters);
+    401: no valid credentials; 403: a manager-only operation asked by someone else;
+    404: an id in the path that names nothing (or nothing of the caller's);
+    429: too many requests (the API's rate limit).
+    """
+    error = {"$ref": "#/components/responses/Error"}
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            statuses = ["400", "429"]
+            if operation.get("security"):
+                statuses.append("401")
+            if (path, method) in managers_only:
+                statuses.append("403")
+            if "{" in path:
+                statuses.append("404")
+            for status in statuses:
+                if status not in responses and int(status) not in responses:
+                    responses[status] = dict(error)
+    return document
 
 
 def with_idempotency_key(document: dict) -> dict:
-    """Every POST operation accepts the Idempotency-Key header."""
+    """Every POST operation accepts the Idempotency-Key header (a bad or reused one: 422)."""
     ref = {"$ref": "#/components/parameters/IdempotencyKey"}
     for operations in document.get("paths", {}).values():
         if "post" in operations:
             operations["post"].setdefault("parameters", []).append(ref)
+            responses = operations["post"].setdefault("responses", {})
+            if "422" not in responses and 422 not in responses:
+                responses["422"] = {"$ref": "#/components/responses/Error"}
     return document
 
 

@@ -128,6 +128,15 @@ def _device() -> DeviceToken | None:
     return device_token_for(request.headers.get(DEVICE_HEADER, "").strip())
 
 
+def _authenticated_device() -> DeviceToken | None:
+    """The calling device, or None for a signed-in person: anyone else is refused (401)
+    before the body is read."""
+    device = _device()
+    if device is None and not current_user.is_authenticated:
+        raise Unauthorized(_("Send X-Device-Token or a Bearer token."))
+    return device
+
+
 def _reported_now(value: datetime | None, field: str, device: DeviceToken | None):
     """A member reports their use as it happens: a time they send must be now, within a
     small tolerance. Devices keep their own clock rules (they may send buffered events);
@@ -155,8 +164,6 @@ def _start_inputs(data: dict, device: DeviceToken | None):
             raise Forbidden(_("This device token belongs to another machine."))
         machine = device.machine
     else:
-        if not current_user.is_authenticated:
-            raise Unauthorized(_("Send X-Device-Token or a Bearer token."))
         if "machine_id" not in data:
             raise InvalidInput(_("machine_id is required."), field="machine_id")
         machine = get_machine_or_404(data["machine_id"])
@@ -188,7 +195,8 @@ def usage_start():
         A device (badge reader, tablet) sends its machine's token in X-Device-Token and
         names the person; a manager may start one for anyone with a Bearer token; a
         member for themselves. 409 when the machine already runs a session or someone
-        else's booking is running; 403 without the machine's qualification.
+        else's booking is running; 403 without the machine's qualification; 404 when
+        the machine does not exist.
       security: [{deviceToken: []}, {bearer: []}]
       requestBody:
         content:
@@ -203,12 +211,14 @@ def usage_start():
           $ref: '#/components/responses/Error'
         403:
           $ref: '#/components/responses/Error'
+        404:
+          $ref: '#/components/responses/Error'
         409:
           $ref: '#/components/responses/Error'
         422:
           $ref: '#/components/responses/Error'
     """
-    device = _device()
+    device = _authenticated_device()
     data = load_body(SessionStartSchema())
     machine, user = _start_inputs(data, device)
     session = start_session(
@@ -231,6 +241,7 @@ def usage_stop(session_id: int):
       description: >
         By the machine's device, the session's user or a manager. The quantity is in the
         machine's consumable unit and must be ≥ 0; the end must come after the start.
+        403 for someone else's session or another machine's device.
       security: [{deviceToken: []}, {bearer: []}]
       parameters:
         - {in: path, name: session_id, required: true, schema: {type: integer}}
@@ -245,6 +256,8 @@ def usage_stop(session_id: int):
               schema: UsageSessionSchema
         401:
           $ref: '#/components/responses/Error'
+        403:
+          $ref: '#/components/responses/Error'
         404:
           $ref: '#/components/responses/Error'
         409:
@@ -252,13 +265,11 @@ def usage_stop(session_id: int):
         422:
           $ref: '#/components/responses/Error'
     """
-    device = _device()
+    device = _authenticated_device()
     session = get_session_or_404(session_id)
     if device is not None:
         if device.machine_id != session.machine_id:
             raise Forbidden(_("This device token belongs to another machine."))
-    elif not current_user.is_authenticated:
-        raise Unauthorized(_("Send X-Device-Token or a Bearer token."))
     elif not current_user.is_manager and session.user_id != current_user.id:
         raise Forbidden(_("This session is not yours."))
     data = load_body(SessionStopSchema())
