@@ -78,9 +78,14 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Tests run in parallel (pytest-xdist): one process per CPU, at most 4; each has its
+# own SQLite file or PostgreSQL cluster. PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --maxprocesses 4
+
 test: install-dev node_modules/.installed lint
-	$(BIN)/pytest -q --db sqlite
-	$(BIN)/pytest -q --db postgresql -m "not browser"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) --db sqlite
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) --db postgresql -m "not browser"
 
 bench: install-dev
 	$(BIN)/python -m bench

@@ -53,12 +53,26 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def worker_database(url: str, worker: str | None) -> str:
+    """Under pytest-xdist each worker gets its own database next to TEST_DATABASE_URL's."""
+    if not worker:
+        return url
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(request) -> Iterator[str]:
     if request.config.getoption("--db") == "postgresql":
         url = os.environ.get("TEST_DATABASE_URL")
         if url:
-            yield url
+            yield worker_database(url, os.environ.get("PYTEST_XDIST_WORKER"))
             return
         from tests.pg import start_cluster
 
