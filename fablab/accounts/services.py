@@ -93,7 +93,9 @@ def register_user(
         role=role,
         category=Category.COMPANY.value if company is not None else category,
         locale=locale if locale in LANGUAGES else "fr",
-        company=company,
+        # By id: the relationship's backref would put the user in company.employees
+        # before the SAVEPOINT below adds it (a flush then warns and skips it).
+        company_id=company.id if company is not None else None,
     )
     user.set_password(password)
     try:
