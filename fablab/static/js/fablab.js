@@ -35,7 +35,7 @@ document.addEventListener("change", function (event) {
   if (!menu || !window.matchMedia) {
     return;
   }
-  var wide = window.matchMedia("(min-width: 1024px)");
+  var wide = window.matchMedia("(min-width: 1280px)");
   function follow() {
     menu.open = wide.matches;
   }
