@@ -206,3 +206,35 @@ def test_the_kiosk_fills_a_tablet_without_the_site_menu(
         assert axe_violations(page, axe_source) == []
     finally:
         context.close()
+
+
+def test_the_kiosk_goes_full_screen_and_stays_fresh_without_a_reload(
+    browser, live_server, make_machine, lab_settings
+):
+    machine = make_machine(name="Trotec Speedy 300")
+    # bypass_csp: Playwright's waiting functions are evaluated strings, which our CSP forbids.
+    context = browser.new_context(viewport=TABLETS[0], locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.clock.install()
+        page.goto(f"{live_server}/kiosk/machines/{machine.id}")
+
+        page.locator("button[data-fullscreen]").click()
+        page.wait_for_function("document.fullscreenElement !== null")
+        assert page.locator("button[data-fullscreen]").get_attribute("aria-pressed") == "true"
+
+        # Two minutes later the content is fetched again and swapped in: full screen stays on.
+        page.evaluate("document.querySelector('main').dataset.seen = 'before'")
+        page.clock.run_for("02:01")
+        page.wait_for_function("!document.querySelector('main').dataset.seen")
+        assert page.evaluate("document.fullscreenElement !== null")
+
+        # Someone is typing their e-mail: the refresh waits.
+        page.locator("main input[name=email]").fill("member@example.org")
+        page.evaluate("document.querySelector('main').dataset.seen = 'typing'")
+        page.clock.run_for("02:01")
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.querySelector('main').dataset.seen") == "typing"
+        assert page.locator("main input[name=email]").input_value() == "member@example.org"
+    finally:
+        context.close()
