@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--lang=en-GB",  # date and time fields as a lab in France shows them (24-hour clock)
 ]
 SHOTS = {
     "booking-phone.png": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2},
