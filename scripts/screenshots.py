@@ -38,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--lang=en-GB",  # date and time fields as a lab in France shows them (24-hour clock)
 ]
 SHOTS = {
     "booking-phone.png": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2},
@@ -125,6 +124,7 @@ def shoot(browser, url: str, name: str, options: dict) -> None:
     if free.count():
         free.first.click()  # the booking form, filled in for that slot
     page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)  # let the selection's colour transition end
     page.screenshot(path=OUT / name, full_page=True)
     context.close()
     print(f"wrote docs/screenshots/{name}")
