@@ -30,10 +30,10 @@ install-dev: $(VENV)/.dev translations
 translations: | $(BIN)/python
 	@PYBABEL=$(BIN)/pybabel scripts/i18n.sh compile >/dev/null
 
-# ical.js (Thunderbird's parser) checks our feeds in the tests; assets are committed.
+# ical.js (Thunderbird's parser) checks our feeds and axe-core our pages in the tests; assets are committed.
 node_modules/.installed: package.json
 	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent && touch $@; \
-	else echo "npm not found: the ical.js feed checks will skip (they are mandatory in CI)"; fi
+	else echo "npm not found: the ical.js and axe-core checks will skip (they are mandatory in CI)"; fi
 
 assets: node_modules/.installed
 	cp node_modules/@picocss/pico/css/pico.jade.min.css fablab/static/vendor/pico/pico.min.css

@@ -1,4 +1,4 @@
-"""Home page and language switch."""
+"""Home page, language switch and the web app manifest (add the lab to a phone's home screen)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from flask_login import current_user
 
 from fablab.templating import is_safe_redirect
 from fablab.transaction import commit
+from fablab.webapp import THEME_COLOR, manifest_response, web_app_manifest
 
 bp = Blueprint("main", __name__)
+
+
+@bp.app_context_processor
+def inject_theme():
+    return {"theme_color": THEME_COLOR}
 
 
 @bp.get("/")
@@ -29,3 +35,13 @@ def set_language():
             commit()
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else url_for("main.index"))
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The lab as an app on a phone's home screen: its name, icons and colour."""
+    from fablab.machines.settings import get_settings
+
+    return manifest_response(
+        web_app_manifest(name=get_settings().name, start_url="/", display="standalone")
+    )

@@ -27,6 +27,7 @@ from fablab.security import attempts
 from fablab.timeutil import utcnow
 from fablab.transaction import commit, rollback
 from fablab.urls import external_url
+from fablab.webapp import manifest_response, web_app_manifest
 
 bp = Blueprint("booking_ops", __name__)
 connect_signals()
@@ -62,6 +63,17 @@ def kiosk(machine_id: int):
         mine=mine,
         form=KioskCheckInForm(),
         opens_minutes=checkin.CHECK_IN_OPENS_MINUTES,
+    )
+
+
+@bp.get("/kiosk/machines/<int:machine_id>/manifest.webmanifest")
+def kiosk_manifest(machine_id: int):
+    """The kiosk as a full-screen app: a tablet that adds it to its home screen opens this
+    machine's kiosk without any browser bar."""
+    machine = get_machine_or_404(machine_id)
+    start = url_for("booking_ops.kiosk", machine_id=machine.id)
+    return manifest_response(
+        web_app_manifest(name=machine.name, start_url=start, scope="/kiosk/", display="fullscreen")
     )
 
 
