@@ -150,6 +150,21 @@ def day_overview():
     )
 
 
+def _week_context(machine: Machine, monday: date, grid, training) -> dict:
+    """What the week grid around a booking form needs (the booking and the move pages)."""
+    return {
+        "machine": machine,
+        "grid": grid,
+        "rules": resolve_rules(machine),
+        "monday": monday,
+        "previous": monday - timedelta(days=7),
+        "following": monday + timedelta(days=7),
+        "today": _today(),
+        "training": training,
+        "blocked_rules": calendar.blocked_rules(grid),
+    }
+
+
 def render_week(
     machine: Machine,
     form: BookingForm,
@@ -165,16 +180,8 @@ def render_week(
     on_company = bool(form.on_company_account.data)
     return render_template(
         "bookings/week.html",
-        machine=machine,
-        grid=grid,
+        **_week_context(machine, monday, grid, training),
         form=form,
-        rules=resolve_rules(machine),
-        monday=monday,
-        previous=monday - timedelta(days=7),
-        following=monday + timedelta(days=7),
-        today=_today(),
-        training=training,
-        blocked_rules=calendar.blocked_rules(grid),
         quote=week_page.quote_for(machine, current_user, times, on_company),
         waitlist_slot=week_page.waitlist_slot(machine, form) if lost_race else None,
         refusal=week_page.qualification_refusal(machine, training) if not_qualified else None,
@@ -338,17 +345,9 @@ def render_move(reservation, form: MoveForm, status: int = 200):
     grid = calendar.week_grid(machine, monday, current_user, utcnow(), moving_id=reservation.id)
     return render_template(
         "bookings/move.html",
+        **_week_context(machine, monday, grid, week_page.next_training(machine)),
         reservation=reservation,
-        machine=machine,
         form=form,
-        grid=grid,
-        rules=resolve_rules(machine),
-        monday=monday,
-        previous=monday - timedelta(days=7),
-        following=monday + timedelta(days=7),
-        today=_today(),
-        training=week_page.next_training(machine),
-        blocked_rules=calendar.blocked_rules(grid),
     ), status
 
 
