@@ -135,12 +135,18 @@ def signup():
     )
 
 
+def _link_invalid(again_url: str, again_text: str):
+    return render_template(
+        "accounts/link_invalid.html", again_url=again_url, again_text=again_text
+    ), 400
+
+
 @bp.route("/signup/finish/<token>", methods=["GET", "POST"])
 def finish_signup(token: str):
     """The link of the sign-up mail: choose a password, and the account exists."""
     pending = tokens.signup_for_token(token)
     if pending is None:
-        return render_template("accounts/signup_invalid.html"), 400
+        return _link_invalid(url_for("accounts.signup"), _("Sign up again"))
     if services.find_user_by_email(pending["email"]) is not None:
         # Only who reads the mailbox holds this link: telling them is no leak.
         flash(_("Your account already exists: log in."), "info")
@@ -191,7 +197,7 @@ def forgot_password():
 def reset_password(token: str):
     user = tokens.user_for_reset_token(token)
     if user is None:
-        return render_template("accounts/reset_invalid.html"), 400
+        return _link_invalid(url_for("accounts.forgot_password"), _("Ask for a new link"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
