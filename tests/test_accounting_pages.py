@@ -42,6 +42,11 @@ def test_the_manage_menu_links_to_accounting(client, login_as, manager):
     assert 'href="/billing/accounting"' in page
 
 
+def test_closing_a_period_asks_first(client, login_as, manager):
+    page = login_as(manager).get("/billing/accounting").get_data(as_text=True)
+    assert 'data-confirm="Close this period? It is final' in page
+
+
 def test_a_manager_sets_the_seller_identity_and_the_293b_regime(
     client, login_as, db, manager, member
 ):

@@ -171,6 +171,8 @@ def test_payment_at_the_desk_and_reminders(client, login_as, db, issue, manager,
 def test_credit_note_from_the_invoice_page(client, login_as, db, issue, manager, member):
     invoice = issue(user=member)
     login_as(manager)
+    form = client.get(f"/billing/invoices/{invoice.id}/credit").get_data(as_text=True)
+    assert 'data-confirm="Issue this credit note? It is final' in form  # asked before issuing
     assert (
         client.post(f"/billing/invoices/{invoice.id}/credit", data={"reason": ""}).status_code
         == 200
