@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from fablab.events.jobs import send_reminders_job
 from fablab.events.models import Event, Registration
@@ -49,6 +50,29 @@ def test_a_visitor_form_with_errors_is_shown_again_and_nothing_is_stored(client,
     assert response.status_code == 422
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_the_visitor_form_does_not_tell_who_is_registered(client, db, make_event, member, outbox):
+    """Registering a registered address answers as for a new one; its owner is told by mail."""
+    event = make_event(title_en="Discovery day")
+    register(event=event, user=member)  # the member's own registration, confirmed
+    commit()
+    outbox.clear()
+    form = {"name": "Someone", "email": member.email, "first_visit": ""}
+
+    with time_machine.travel(utcnow() + timedelta(minutes=10), tick=True):
+        known = client.post(f"/events/{event.id}/register", data=form)
+        new = client.post(
+            f"/events/{event.id}/register", data={**form, "email": "new.visitor@example.org"}
+        )
+        assert known.status_code == new.status_code == 302
+        assert known.headers["Location"] == new.headers["Location"]  # "check your mailbox"
+        assert [m.to for m in outbox] == [[member.email], ["new.visitor@example.org"]]
+        assert "already registered" in outbox[0].body
+        again = client.post(f"/events/{event.id}/register", data=form)  # at once: no mail flood
+        assert again.status_code == 302 and len(outbox) == 2
+    statuses = db.session.scalars(sa.select(Registration.status).order_by(Registration.id)).all()
+    assert statuses == ["confirmed", "pending_confirmation"]  # nothing else changed
 
 
 def test_a_logged_in_member_registers_and_sees_it_in_my_registrations(

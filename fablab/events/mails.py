@@ -60,6 +60,17 @@ def send_confirmed(registration: Registration, token: str | None) -> None:
     _send(registration, "confirmed", _l("Registration confirmed: %(title)s"), token=token)
 
 
+def send_already_registered(registration: Registration, token: str | None) -> None:
+    """Someone registered this address again on the public form: where it stands."""
+    _send(
+        registration,
+        "already_registered",
+        _l("You are already registered: %(title)s"),
+        token=token,
+        with_ics=False,
+    )
+
+
 def send_waitlisted(registration: Registration, token: str | None, rank: int | None) -> None:
     _send(
         registration,

@@ -167,16 +167,15 @@ def register(
     first_visit: bool = False,
     locale: str = "fr",
     now: datetime | None = None,
-    mail: bool = True,
+    hold_confirmation: bool = False,
 ) -> Registration:
     """Register a person to ``event``.
 
     With an account the registration is confirmed at once (or waitlisted when
     full). Without one it waits for the e-mailed confirmation link and gets
     its seat (or waitlist place) when the link is followed. Registering again
-    while a confirmation is pending sends a fresh link. ``mail=False`` leaves the
-    announcement to the caller (``announce``): a seat paid by card is confirmed
-    by mail only once it is paid.
+    while a confirmation is pending sends a fresh link. ``hold_confirmation``: a
+    seat about to be paid by card is confirmed by mail once paid (``announce``).
     """
     now = now or utcnow()
     event = lock_event(event)
@@ -188,7 +187,7 @@ def register(
     _check_audience(event, user, company_name)
     existing = active_registration(event, email)
     if existing is not None:
-        return _register_again(event, existing, user, now)
+        return _register_again(event, existing, user, now, hold_confirmation)
     if user is not None:
         placement = _seat(event, now)
     else:
@@ -207,15 +206,27 @@ def register(
     )
     token = new_token(registration)
     insert_registration(registration)
-    _announce(registration, token, mail=mail)
+    _announce(registration, token, hold_confirmation=hold_confirmation)
     return registration
 
 
 def _register_again(
-    event: Event, existing: Registration, user: User | None, now: datetime
+    event: Event,
+    existing: Registration,
+    user: User | None,
+    now: datetime,
+    hold_confirmation: bool = False,
 ) -> Registration:
     if existing.status != RegistrationStatus.PENDING_CONFIRMATION:
-        raise AlreadyRegistered()
+        if user is not None:  # their own registration: telling them is no leak
+            raise AlreadyRegistered()
+        # A visitor's form must not tell who is registered: the answer stays "check your
+        # mailbox", and the address's owner gets a reminder with a fresh link instead.
+        if not existing.updated_at or existing.updated_at <= now - RESEND_AFTER:
+            existing.updated_at = now
+            mails.send_already_registered(existing, new_token(existing))
+            db.session.flush()
+        return existing
     if user is not None:  # logged in with that address: it is theirs, no link needed
         existing.user_id = user.id
         _place(event, existing, now)
@@ -224,7 +235,7 @@ def _register_again(
     token = new_token(existing)
     existing.updated_at = now
     db.session.flush()
-    _announce(existing, token)
+    _announce(existing, token, hold_confirmation=hold_confirmation)
     return existing
 
 
@@ -238,11 +249,14 @@ def insert_registration(registration: Registration) -> None:
     db.session.expire(registration.event, ["registrations"])
 
 
-def _announce(registration: Registration, token: str | None, *, mail: bool = True) -> None:
+def _announce(
+    registration: Registration, token: str | None, *, hold_confirmation: bool = False
+) -> None:
     if registration.status == RegistrationStatus.CONFIRMED:
         _charge(registration)
-    if mail:
-        announce(registration, token)
+        if hold_confirmation:
+            return
+    announce(registration, token)
 
 
 def announce(registration: Registration, token: str | None = None) -> None:

@@ -106,6 +106,8 @@ def register(event_id: int):
     if not form.validate_on_submit():
         return render_detail(event, form, 422)
     user = current_user if current_user.is_authenticated else None
+    pay_at_desk = request.form.get("pay_at_desk") == "y"
+    held = paid_seats.card_expected(event, user, pay_at_desk=pay_at_desk)
     fields = {}
     if user is None:
         fields = {"email": form.email.data, "name": form.name.data}
@@ -116,7 +118,7 @@ def register(event_id: int):
             user=user,
             first_visit=form.first_visit.data,
             locale=locale(),
-            mail=False,
+            hold_confirmation=held,
             **fields,
         )
     except DomainError as error:
@@ -127,11 +129,14 @@ def register(event_id: int):
         else:
             flash(error.message, "error")
         return render_detail(get_event(event_id), form, error.status)
-    if paid_seats.needs_card(registration, pay_at_desk=request.form.get("pay_at_desk") == "y"):
+    if paid_seats.needs_card(registration, pay_at_desk=pay_at_desk):
         return _pay_seat(registration, form)  # confirmed by mail once paid
-    regs.announce(registration)
+    paid_seats.send_held_confirmation(registration, held=held)
     commit()
-    return redirect(url_for("events.registered", event_id=event.id, r=registration.status))
+    # A visitor always reads "check your mailbox": the page never tells whether the
+    # address was already registered (its owner is told by mail).
+    shown = registration.status if user is not None else "pending_confirmation"
+    return redirect(url_for("events.registered", event_id=event.id, r=shown))
 
 
 def _pay_seat(registration, form):

@@ -69,6 +69,20 @@ def seat_price(event: Event, user: User | None) -> dict:
     }
 
 
+def card_expected(event: Event, user: User | None, *, pay_at_desk: bool = False) -> bool:
+    """Whether registering ``user`` would send them to pay by card (before registering:
+    their "registration confirmed" mail then waits for the payment)."""
+    if user is None or not seat_price(event, user)["by_card"]:
+        return False
+    return not (pay_at_desk and pay_at_desk_allowed(event))
+
+
+def send_held_confirmation(registration: Registration, *, held: bool) -> None:
+    """The seat is not paid by card after all: send the confirmation mail held back."""
+    if held and registration.status == RegistrationStatus.CONFIRMED:
+        announce(registration)
+
+
 def needs_card(registration: Registration, *, pay_at_desk: bool = False) -> bool:
     """Whether this registration's seat is to be paid by card now."""
     if not stripe_enabled() or registration.user is None or not registration.price_cents:
@@ -136,13 +150,14 @@ def buy_seat(
 ) -> tuple[Registration, CheckoutRecord | None, Invoice | None]:
     """Register and pay a seat now: by card (held until paid), or without Stripe invoiced at
     once. A waitlisted or free registration has nothing to pay yet. Only flushes."""
+    held = card_expected(event, user)
     registration = register(
-        event=event, user=user, first_visit=first_visit, locale=user.locale, mail=False
+        event=event, user=user, first_visit=first_visit, locale=user.locale, hold_confirmation=held
     )
     if needs_card(registration):
         record = start_seat_checkout(registration, success_url=success_url, cancel_url=cancel_url)
         return registration, record, None  # confirmed by mail once paid (on_paid)
-    announce(registration)
+    send_held_confirmation(registration, held=held)
     charge = _seat_charge(registration)
     if charge is None or charge.is_invoiced or stripe_enabled():
         return registration, None, None
