@@ -79,9 +79,10 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 
 # Tests run in parallel (pytest-xdist): one process per CPU, at most 4; each has its
-# own SQLite file or PostgreSQL cluster. PYTEST_WORKERS=0 runs them in one process.
+# own SQLite file or PostgreSQL cluster; a test file stays on one process (its tests may
+# share a module-scoped world, in order). PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --maxprocesses 4
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile
 
 test: install-dev node_modules/.installed lint
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) --db sqlite

@@ -101,6 +101,7 @@ ACCESS: dict[str, dict] = {
     "api.buy_pack": SIGNED_IN,
     "api.cancel_reservation_api": OF_A,
     "api.checkout_status_api": OF_A,
+    "api.refund_checkout_api": MANAGERS,
     "api.create_calendar_subscription": MANAGERS,
     "api.create_recurring_api": SIGNED_IN,
     "api.create_registration": SIGNED_IN,

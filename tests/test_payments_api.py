@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from fablab.accounts.tokens import create_api_token
 from fablab.bookings.models import Reservation
+from fablab.payments.models import CheckoutRecord
 from tests.bookings_fixtures import NOW, frozen, open_lab, paris, printer  # noqa: F401
 from tests.payments_fixtures import fake_stripe, prepay_public, walk_in  # noqa: F401
 from tests.test_payments_seats import training  # noqa: F401
@@ -104,5 +105,34 @@ def test_the_openapi_document_lists_the_payment_routes(client):
         "/api/v1/payments/slots",
         "/api/v1/payments/registrations",
         "/api/v1/payments/{checkout_id}",
+        "/api/v1/payments/{checkout_id}/refund",
     ):
         assert path in paths
+
+
+def test_a_manager_refunds_a_card_payment_through_the_api(
+    client, bearer, db, member, manager, fake_stripe, lab_settings
+):
+    invoice = unpaid_invoice(db, user=member)
+    paid = client.post(f"/api/v1/invoices/{invoice.id}/pay", headers=bearer(member)).json
+    session_id = paid["checkout_url"].rsplit("/", 1)[1]
+    fake_stripe.pay(session_id)
+    fake_stripe.deliver(client, fake_stripe.completed_event(session_id))
+    checkout_id = paid["checkout"]["id"]
+    url = f"/api/v1/payments/{checkout_id}/refund"
+
+    refused = client.post(url, json={"reason": "x"}, headers=bearer(member))
+    assert refused.status_code == 403
+    too_much = client.post(url, json={"amount_cents": 7000, "reason": "x"}, headers=bearer(manager))
+    assert too_much.status_code == 422 and too_much.json["field"] == "amount"
+    headers = {**bearer(manager), "Idempotency-Key": "refund-1"}
+    body = {"amount_cents": 1200, "reason": "Machine broke down"}
+    answer = client.post(url, json=body, headers=headers)
+    again = client.post(url, json=body, headers=headers)  # a retry refunds nothing more
+
+    assert answer.status_code == again.status_code == 200
+    assert answer.json["amount_cents"] == 1200 and answer.json["credit_note_id"]
+    assert again.json == answer.json
+    assert answer.json["checkout"]["refunded_cents"] == 1200
+    record = db.session.get(CheckoutRecord, checkout_id)
+    assert fake_stripe.charges[record.payment_intent_id]["amount_refunded"] == 1200

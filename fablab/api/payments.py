@@ -14,7 +14,12 @@ from marshmallow import Schema, fields, validate
 
 from fablab.api.billing import InvoiceSummarySchema, invoice_json
 from fablab.api.blueprint import bp
-from fablab.api.helpers import InvalidInput, load_body, login_required_api
+from fablab.api.helpers import (
+    InvalidInput,
+    load_body,
+    login_required_api,
+    manager_required_api,
+)
 from fablab.api.reservations import ReservationSchema, reservation_json
 from fablab.api.schemas import Instant
 from fablab.billing.models import Invoice
@@ -25,6 +30,8 @@ from fablab.machines.models import Machine
 from fablab.payments import invoice_payment, seats, slots
 from fablab.payments.checkout import stripe_enabled
 from fablab.payments.models import CheckoutRecord, CheckoutStatus
+from fablab.payments.records import lock_record
+from fablab.payments.refunds import refund_checkout
 from fablab.transaction import commit
 
 
@@ -71,6 +78,24 @@ class SeatPurchaseSchema(Schema):
 class SeatAnswerSchema(PaymentAnswerSchema):
     registration_id = fields.Integer()
     registration_status = fields.String()
+
+
+class RefundRequestSchema(Schema):
+    amount_cents = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "VAT included; omitted: all that is left to refund"},
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class RefundAnswerSchema(Schema):
+    refund_id = fields.Integer()
+    amount_cents = fields.Integer(metadata={"description": "VAT included"})
+    credit_note_id = fields.Integer(
+        allow_none=True, metadata={"description": "The credit note issued for it, if invoiced"}
+    )
+    checkout = fields.Nested(CheckoutSchema)
 
 
 def checkout_json(record: CheckoutRecord | None) -> dict | None:
@@ -261,3 +286,49 @@ def checkout_status_api(checkout_id: int):
     if record is None or not (record.user_id == current_user.id or current_user.is_manager):
         raise NotFound()
     return jsonify(checkout_json(record))
+
+
+@bp.post("/payments/<int:checkout_id>/refund")
+@manager_required_api
+def refund_checkout_api(checkout_id: int):
+    """Refund a card payment, whole or in part (managers), as the payment's page does.
+    ---
+    post:
+      summary: Refund a card payment
+      description: The amount goes back to the card through Stripe, and a credit note is issued
+        when the payment is on an invoice. Send an Idempotency-Key to retry safely.
+      security: [{bearer: []}]
+      parameters:
+        - {in: path, name: checkout_id, required: true, schema: {type: integer}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: RefundRequestSchema
+      responses:
+        200:
+          content:
+            application/json:
+              schema: RefundAnswerSchema
+        403:
+          $ref: '#/components/responses/Error'
+        404:
+          $ref: '#/components/responses/Error'
+        422:
+          $ref: '#/components/responses/Error'
+    """
+    body = load_body(RefundRequestSchema())
+    record = lock_record(checkout_id)
+    if record is None:
+        raise NotFound()
+    refund = refund_checkout(
+        record=record, amount_cents=body["amount_cents"], reason=body["reason"], by=current_user
+    )
+    commit()
+    answer = {
+        "refund_id": refund.id,
+        "amount_cents": refund.amount_cents,
+        "credit_note_id": refund.credit_note_id,
+        "checkout": checkout_json(record),
+    }
+    return jsonify(RefundAnswerSchema().dump(answer))
