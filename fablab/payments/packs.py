@@ -25,18 +25,15 @@ from fablab.bookings.models import Reservation, ReservationStatus
 from fablab.bookings.rules import resolve_rules
 from fablab.errors import Forbidden
 from fablab.extensions import db
-from fablab.payments.checkout import settle_invoice, start_checkout
-from fablab.payments.models import CheckoutRecord
 from fablab.payments.offer_common import (
     OfferError,
     add_months,
     check_buyer,
     invoice_charge,
-    price_incl_vat,
     purchase_charge,
 )
 from fablab.payments.offer_models import Pack, PackDraw, PackProduct, PurchaseStatus
-from fablab.payments.purposes import CannotFulfil, register_purpose
+from fablab.payments.purchases import Purchase, register_purchase
 from fablab.timeutil import utcnow
 
 # -- buying -----------------------------------------------------------------------
@@ -334,47 +331,13 @@ def pack_report() -> tuple[list[Pack], PackReport]:
 
 # -- paying by card (purpose "pack") ---------------------------------------------------------
 
-
-def checkout_pack(pack: Pack, *, by: User, success_url: str, cancel_url: str) -> CheckoutRecord:
-    """Send the buyer to Stripe for a pending pack (activated by the webhook)."""
-    return start_checkout(
+checkout_pack = register_purchase(
+    Purchase(
         purpose="pack",
-        reference_id=pack.id,
-        amount_cents=price_incl_vat(pack.price_cents),
-        description=pack.product.name_fr,
-        user=by,
-        company=pack.company,
-        success_url=success_url,
-        cancel_url=cancel_url,
+        model=Pack,
+        title=lambda pack: pack.product.name_fr,
+        charge=pack_charge,
+        activate=activate_pack,
+        already_paid=_l("This pack was already paid."),
     )
-
-
-def _locked(pack_id: int) -> Pack | None:
-    return db.session.scalar(
-        sa.select(Pack)
-        .where(Pack.id == pack_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-def _on_paid(record: CheckoutRecord, *, now: datetime) -> None:
-    pack = _locked(record.reference_id)
-    if pack is None or pack.status not in (
-        PurchaseStatus.PENDING.value,
-        PurchaseStatus.CANCELLED.value,
-    ):
-        raise CannotFulfil(_l("This pack was already paid."), bill=False)
-    pack.status = PurchaseStatus.PENDING.value  # a late payment still buys it
-    invoice = settle_invoice(record, charges=[pack_charge(pack)])
-    pack.invoice_id = invoice.id
-    activate_pack(pack, now=now)
-
-
-def _on_expired(record: CheckoutRecord, *, now: datetime) -> None:
-    pack = _locked(record.reference_id)
-    if pack is not None:
-        cancel_pending(pack)
-
-
-register_purpose("pack", on_paid=_on_paid, on_expired=_on_expired)
+)

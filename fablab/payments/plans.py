@@ -20,18 +20,15 @@ from fablab.accounts.models import Category, Company, User
 from fablab.billing.models import ChargeKind
 from fablab.errors import Forbidden
 from fablab.extensions import db
-from fablab.payments.checkout import settle_invoice, start_checkout
-from fablab.payments.models import CheckoutRecord
 from fablab.payments.offer_common import (
     OfferError,
     add_months,
     check_buyer,
     invoice_charge,
-    price_incl_vat,
     purchase_charge,
 )
 from fablab.payments.offer_models import GrantedCategory, Membership, Plan, PurchaseStatus
-from fablab.payments.purposes import CannotFulfil, register_purpose
+from fablab.payments.purchases import Purchase, register_purchase
 from fablab.timeutil import utcnow
 
 REMINDER_DAYS = 30
@@ -288,50 +285,13 @@ def memberships_to_remind(*, now: datetime) -> list[Membership]:
 
 # -- paying by card (purpose "membership") ------------------------------------------------
 
-
-def checkout_membership(
-    membership: Membership, *, by: User, success_url: str, cancel_url: str
-) -> CheckoutRecord:
-    """Send the buyer to Stripe for a pending membership (activated by the webhook)."""
-    return start_checkout(
+checkout_membership = register_purchase(
+    Purchase(
         purpose="membership",
-        reference_id=membership.id,
-        amount_cents=price_incl_vat(membership.price_cents),
-        description=membership.plan.name_fr,
-        user=by,
-        company=membership.company,
-        success_url=success_url,
-        cancel_url=cancel_url,
+        model=Membership,
+        title=lambda membership: membership.plan.name_fr,
+        charge=membership_charge,
+        activate=activate_membership,
+        already_paid=_l("This membership was already paid."),
     )
-
-
-def _locked(membership_id: int) -> Membership | None:
-    return db.session.scalar(
-        sa.select(Membership)
-        .where(Membership.id == membership_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-def _on_paid(record: CheckoutRecord, *, now: datetime) -> None:
-    membership = _locked(record.reference_id)
-    if membership is None or membership.status not in (
-        PurchaseStatus.PENDING.value,
-        PurchaseStatus.CANCELLED.value,
-    ):
-        raise CannotFulfil(_l("This membership was already paid."), bill=False)
-    membership.status = PurchaseStatus.PENDING.value  # a late payment still buys it
-    invoice = settle_invoice(record, charges=[membership_charge(membership)])
-    membership.invoice_id = invoice.id
-    activate_membership(membership, now=now)
-
-
-def _on_expired(record: CheckoutRecord, *, now: datetime) -> None:
-    membership = _locked(record.reference_id)
-    if membership is not None and membership.status == PurchaseStatus.PENDING.value:
-        membership.status = PurchaseStatus.CANCELLED.value
-        db.session.flush()
-
-
-register_purpose("membership", on_paid=_on_paid, on_expired=_on_expired)
+)
