@@ -16,37 +16,9 @@ from fablab.bookings.models import Reservation
 from fablab.extensions import db
 from fablab.machines.models import Machine
 from fablab.seed import seed_lab_settings
+from fablab.synthetic.people import FIRST_NAMES, LAST_NAMES
 
 CHUNK = 5000
-FIRST_NAMES = [
-    "Camille",
-    "Alex",
-    "Sacha",
-    "Lou",
-    "Noa",
-    "Jade",
-    "Léo",
-    "Inès",
-    "Hugo",
-    "Emma",
-    "Nora",
-    "Yanis",
-    "Maël",
-    "Zoé",
-    "Paul",
-]
-LAST_NAMES = [
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-]
 KINDS = ["3d_printer", "laser_cutter", "cnc_mill", "3d_printer", "vinyl_cutter"]
 
 
