@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from fablab.billing.models import Invoice, InvoiceFile
 from fablab.extensions import db
+from fablab.upsert import dialect_insert
 
 
 def sha256(data: bytes) -> str:
@@ -33,10 +31,8 @@ def store_pdf(invoice: Invoice) -> InvoiceFile:
         from fablab.billing.facturx import with_facturx
 
         data = with_facturx(invoice, data)
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(
-        insert(InvoiceFile)
+        dialect_insert(InvoiceFile)
         .values(invoice_id=invoice.id, pdf=data, sha256=sha256(data))
         .on_conflict_do_nothing()
     )

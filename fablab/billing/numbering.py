@@ -15,20 +15,17 @@ is the issue order.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fablab.billing.models import DocumentCounter
 from fablab.extensions import db
+from fablab.upsert import dialect_insert
 
 CHAIN = "chain"
 
 
 def _ensure_row(doc_type: str, year: int) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(DocumentCounter)
+        dialect_insert(DocumentCounter)
         .values(doc_type=doc_type, year=year, last_number=0)
         .on_conflict_do_nothing(index_elements=["doc_type", "year"])
     )
