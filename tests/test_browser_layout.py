@@ -1,19 +1,16 @@
+# ruff: noqa: F811  (the demo_printer_id fixture comes from tests.test_browser_booking)
 """Every main page on a phone (390 × 844) and a desktop (1280 × 800), as a member and a manager:
 nothing wider than the screen (also in French, whose strings are longer), the header menu
 reachable, and axe-core finds no accessibility violation. The kiosk fits a tablet either way up."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from fablab.machines.models import Machine
-from fablab.seed import seed_demo
-from fablab.transaction import commit
 from tests.conftest import unavailable
+from tests.test_browser_booking import demo_printer_id, next_wednesday  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -30,27 +27,8 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-@pytest.fixture
-def demo_printer_id(app, db) -> int:
-    with app.test_request_context():
-        seed_demo()
-        commit()
-    machine_id = db.session.scalar(sa.select(Machine.id).where(Machine.name == "Prusa MK4 #1"))
-    db.session.commit()  # release SQLite's write lock for the server's threads
-    return machine_id
-
-
-def open_day() -> date:
-    """A Wednesday ahead (the demo lab opens Tuesday to Saturday), outside the year-end closure."""
-    day = date.today() + timedelta(days=7)
-    day += timedelta(days=(2 - day.weekday()) % 7)
-    while (day.month, day.day) >= (12, 24) or (day.month, day.day) <= (1, 2):
-        day += timedelta(days=7)
-    return day
-
-
 def pages_of(persona: str, printer_id: int) -> list[str]:
-    day = open_day().isoformat()
+    day = next_wednesday().isoformat()
     pages = [
         "/",
         "/machines",
